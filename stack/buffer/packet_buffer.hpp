@@ -1,0 +1,104 @@
+// Packet buffers with headroom, like the kernel's sk_buff data pointer: a layer going down
+// prepends its header into the headroom in front of the payload; a layer going up strips its
+// header from the front. All buffers come from a BufferPool allocated once at start-up, so the
+// packet path never allocates; a move-only PacketBuffer returns its slot to the pool when dropped.
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace tapstack {
+
+class BufferPool;
+
+class PacketBuffer {
+ public:
+  PacketBuffer() = default;
+  PacketBuffer(PacketBuffer&& other) noexcept { *this = std::move(other); }
+  PacketBuffer& operator=(PacketBuffer&& other) noexcept;
+  PacketBuffer(const PacketBuffer&) = delete;
+  PacketBuffer& operator=(const PacketBuffer&) = delete;
+  ~PacketBuffer() { reset(); }
+
+  explicit operator bool() const { return pool_ != nullptr; }
+
+  std::span<const std::byte> data() const { return {base_ + head_, size()}; }
+  std::span<std::byte> mutable_data() { return {base_ + head_, size()}; }
+  std::size_t size() const { return tail_ - head_; }
+  std::size_t headroom() const { return head_; }
+  std::size_t tailroom() const { return capacity_ - tail_; }
+
+  // Grows the data `n` bytes toward the front and returns those bytes. Precondition: n <= headroom.
+  std::span<std::byte> prepend(std::size_t n) {
+    assert(n <= headroom());
+    head_ -= static_cast<std::uint32_t>(n);
+    return {base_ + head_, n};
+  }
+  // Grows the data `n` bytes at the back and returns them. Precondition: n <= tailroom.
+  std::span<std::byte> append(std::size_t n) {
+    assert(n <= tailroom());
+    std::span<std::byte> out{base_ + tail_, n};
+    tail_ += static_cast<std::uint32_t>(n);
+    return out;
+  }
+  // Drops `n` bytes from the front (a header consumed going up). Precondition: n <= size.
+  void trim_front(std::size_t n) {
+    assert(n <= size());
+    head_ += static_cast<std::uint32_t>(n);
+  }
+  // Keeps only the first `n` bytes. Precondition: n <= size.
+  void truncate(std::size_t n) {
+    assert(n <= size());
+    tail_ = head_ + static_cast<std::uint32_t>(n);
+  }
+
+  // Returns the slot to its pool; the handle becomes empty.
+  void reset();
+
+ private:
+  friend class BufferPool;
+  PacketBuffer(BufferPool* pool, std::byte* base, std::uint32_t capacity, std::uint32_t index,
+               std::uint32_t headroom)
+      : pool_(pool), base_(base), capacity_(capacity), index_(index), head_(headroom),
+        tail_(headroom) {}
+
+  BufferPool* pool_ = nullptr;
+  std::byte* base_ = nullptr;
+  std::uint32_t capacity_ = 0;
+  std::uint32_t index_ = 0;
+  std::uint32_t head_ = 0;
+  std::uint32_t tail_ = 0;
+};
+
+// A fixed number of equal slots in one allocation. Not thread-safe (one pool per event loop).
+// The pool must outlive every buffer taken from it.
+class BufferPool {
+ public:
+  BufferPool(std::size_t slot_count, std::size_t slot_size);
+  BufferPool(const BufferPool&) = delete;
+  BufferPool& operator=(const BufferPool&) = delete;
+
+  // An empty buffer with `headroom` bytes reserved in front; nullopt when every slot is in use
+  // (callers count that as a drop). Precondition: headroom <= slot_size.
+  std::optional<PacketBuffer> acquire(std::size_t headroom);
+
+  std::size_t slot_size() const { return slot_size_; }
+  std::size_t slot_count() const { return slot_count_; }
+  std::size_t available() const { return free_.size(); }
+
+ private:
+  friend class PacketBuffer;
+  void release(std::uint32_t index) { free_.push_back(index); }
+
+  std::size_t slot_size_;
+  std::size_t slot_count_;
+  std::vector<std::byte> slab_;
+  std::vector<std::uint32_t> free_;
+};
+
+}  // namespace tapstack
