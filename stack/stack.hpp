@@ -13,13 +13,12 @@
 #include <vector>
 
 #include "stack/base/address.hpp"
+#include "stack/base/interface_id.hpp"
 #include "stack/base/time.hpp"
 #include "stack/buffer/packet_buffer.hpp"
 #include "stack/stats/counters.hpp"
 
 namespace tapstack {
-
-using InterfaceId = std::uint32_t;
 
 struct InterfaceSettings {
   MacAddr mac;
