@@ -3,7 +3,7 @@ add_library(tapstack_options INTERFACE)
 target_compile_options(tapstack_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion
   -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
-  -Wnull-dereference -Wimplicit-fallthrough)
+  -Wimplicit-fallthrough)
 if(TAPSTACK_WERROR)
   target_compile_options(tapstack_options INTERFACE -Werror)
 endif()

@@ -12,38 +12,28 @@
 #include <span>
 #include <vector>
 
+#include "stack/arp/neighbor_cache.hpp"
 #include "stack/base/address.hpp"
 #include "stack/base/interface_id.hpp"
 #include "stack/base/time.hpp"
 #include "stack/buffer/packet_buffer.hpp"
+#include "stack/ipv4/reassembly.hpp"
 #include "stack/stats/counters.hpp"
 
 namespace tapstack {
 
 struct InterfaceSettings {
   MacAddr mac;
-  std::uint16_t mtu = 1500;          // IP MTU: bytes after the Ethernet header
-  std::vector<Ipv4Cidr> addresses;   // the stack's addresses; each adds an on-link route
-};
-
-struct NeighborSettings {
-  Duration reachable_time = std::chrono::seconds(30);
-  Duration retransmit_interval = std::chrono::seconds(1);
-  std::uint32_t max_requests = 3;
-  std::uint32_t max_entries = 1024;
-  std::uint32_t max_pending_packets = 16;
-};
-
-struct ReassemblySettings {
-  Duration timeout = std::chrono::seconds(30);
-  std::size_t memory_limit = 4u << 20;
+  std::uint16_t mtu = 1500;         // IP MTU: bytes after the Ethernet header
+  std::vector<Ipv4Cidr> addresses;  // the stack's addresses; each adds an on-link route
 };
 
 struct StackSettings {
-  std::uint64_t seed = 1;                  // random source (IP ids, later ISNs and ports)
+  std::uint64_t seed = 1;  // random source (IP ids, later ISNs and ports)
   std::uint8_t default_ttl = 64;
-  std::size_t tx_queue_frames = 1024;      // frames waiting for the device
-  std::size_t tx_buffer_count = 2048;      // pool of TX buffers shared by all queues
+  std::size_t tx_queue_frames = 1024;  // frames waiting for the device
+  std::size_t tx_buffer_count = 2048;  // pool of TX buffers shared by all queues
+  std::uint16_t max_mtu = 1500;        // sizes the TX buffers; no interface may exceed it
   NeighborSettings neighbor;
   ReassemblySettings reassembly;
 };

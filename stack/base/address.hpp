@@ -63,7 +63,8 @@ class Ipv4Addr {
 class Ipv4Cidr {
  public:
   constexpr Ipv4Cidr() = default;
-  constexpr Ipv4Cidr(Ipv4Addr addr, std::uint8_t prefix_len) : addr_(addr), prefix_len_(prefix_len) {}
+  constexpr Ipv4Cidr(Ipv4Addr addr, std::uint8_t prefix_len)
+      : addr_(addr), prefix_len_(prefix_len) {}
   // Parses "10.0.0.2/24"; a bare address means /32. nullopt on anything else.
   static std::optional<Ipv4Cidr> parse(std::string_view text);
 

@@ -23,6 +23,8 @@ using Instant = StackClock::time_point;
 inline constexpr Instant kNever = Instant::max();
 
 // Test and config helper: an instant `d` after the epoch of virtual time.
-constexpr Instant at(Duration d) { return Instant{d}; }
+constexpr Instant at(Duration d) {
+  return Instant{d};
+}
 
 }  // namespace tapstack

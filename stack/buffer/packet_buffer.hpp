@@ -64,7 +64,11 @@ class PacketBuffer {
   friend class BufferPool;
   PacketBuffer(BufferPool* pool, std::byte* base, std::uint32_t capacity, std::uint32_t index,
                std::uint32_t headroom)
-      : pool_(pool), base_(base), capacity_(capacity), index_(index), head_(headroom),
+      : pool_(pool),
+        base_(base),
+        capacity_(capacity),
+        index_(index),
+        head_(headroom),
         tail_(headroom) {}
 
   BufferPool* pool_ = nullptr;

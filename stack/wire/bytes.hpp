@@ -11,7 +11,9 @@ namespace tapstack::wire {
 using Bytes = std::span<const std::byte>;
 using MutableBytes = std::span<std::byte>;
 
-inline std::uint8_t load8(Bytes b, std::size_t at) { return static_cast<std::uint8_t>(b[at]); }
+inline std::uint8_t load8(Bytes b, std::size_t at) {
+  return static_cast<std::uint8_t>(b[at]);
+}
 
 inline std::uint16_t load16(Bytes b, std::size_t at) {
   return static_cast<std::uint16_t>((static_cast<unsigned>(b[at]) << 8) |
@@ -22,7 +24,9 @@ inline std::uint32_t load32(Bytes b, std::size_t at) {
   return (static_cast<std::uint32_t>(load16(b, at)) << 16) | load16(b, at + 2);
 }
 
-inline void store8(MutableBytes b, std::size_t at, std::uint8_t v) { b[at] = std::byte{v}; }
+inline void store8(MutableBytes b, std::size_t at, std::uint8_t v) {
+  b[at] = std::byte{v};
+}
 
 inline void store16(MutableBytes b, std::size_t at, std::uint16_t v) {
   b[at] = static_cast<std::byte>(v >> 8);

@@ -9,7 +9,9 @@ std::optional<IcmpHeader> IcmpHeader::parse(Bytes message) {
   return IcmpHeader{load8(message, 0), load8(message, 1), load32(message, 4)};
 }
 
-bool IcmpHeader::checksum_ok(Bytes message) { return internet_checksum(message) == 0; }
+bool IcmpHeader::checksum_ok(Bytes message) {
+  return internet_checksum(message) == 0;
+}
 
 void IcmpHeader::emit(MutableBytes out, std::span<const Bytes> data) const {
   store8(out, 0, type);

@@ -19,7 +19,11 @@ enum class IcmpType : std::uint8_t {
 
 // Destination unreachable codes (RFC 792, RFC 1122 §3.2.2.1).
 enum class UnreachableCode : std::uint8_t {
-  net = 0, host = 1, protocol = 2, port = 3, fragmentation_needed = 4,
+  net = 0,
+  host = 1,
+  protocol = 2,
+  port = 3,
+  fragmentation_needed = 4,
 };
 
 // The fixed 8-byte ICMP header. `rest` is the type-specific second word: identifier and

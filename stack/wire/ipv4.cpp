@@ -22,8 +22,8 @@ void Ipv4Header::emit(MutableBytes out) const {
   store8(out, 1, tos);
   store16(out, 2, total_length);
   store16(out, 4, id);
-  const auto flags = static_cast<std::uint16_t>((dont_fragment ? 0x4000 : 0) |
-                                                (more_fragments ? 0x2000 : 0));
+  const auto flags =
+      static_cast<std::uint16_t>((dont_fragment ? 0x4000 : 0) | (more_fragments ? 0x2000 : 0));
   store16(out, 6, static_cast<std::uint16_t>(flags | ((fragment_offset / 8) & 0x1fff)));
   store8(out, 8, ttl);
   store8(out, 9, protocol);

@@ -13,11 +13,16 @@ inline std::vector<std::byte> hex(std::string_view text) {
   int high = -1;
   for (const char c : text) {
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else if (c == ' ' || c == '\n' || c == ':') continue;
-    else throw std::invalid_argument("bad hex fixture");
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else if (c == ' ' || c == '\n' || c == ':')
+      continue;
+    else
+      throw std::invalid_argument("bad hex fixture");
     if (high < 0) {
       high = v;
     } else {

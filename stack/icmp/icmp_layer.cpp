@@ -1,0 +1,122 @@
+#include "stack/icmp/icmp_layer.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace tapstack {
+namespace {
+
+// RFC 1812 §4.3.2.3: an error quotes as much of the original as fits in a 576-byte datagram.
+constexpr std::size_t kMaxErrorDatagram = 576;
+constexpr std::size_t kMaxQuote =
+    kMaxErrorDatagram - wire::Ipv4Header::kSize - wire::IcmpHeader::kSize;
+
+}  // namespace
+
+void IcmpLayer::receive(const Ipv4Datagram& datagram, Instant now) {
+  counters_.add(Counter::icmp_rx_messages);
+  const auto header = wire::IcmpHeader::parse(datagram.payload);
+  if (!header) {
+    counters_.add(Counter::icmp_drop_truncated);
+    return;
+  }
+  if (!wire::IcmpHeader::checksum_ok(datagram.payload)) {
+    counters_.add(Counter::icmp_drop_bad_checksum);
+    return;
+  }
+  switch (static_cast<wire::IcmpType>(header->type)) {
+    case wire::IcmpType::echo_request:
+      counters_.add(Counter::icmp_rx_echo_requests);
+      reply_to_echo(datagram, *header, now);
+      return;
+    case wire::IcmpType::dest_unreachable:
+      // Transport protocols will act on these (ECONNREFUSED, PMTU); for now they are counted.
+      counters_.add(Counter::icmp_rx_dest_unreachable);
+      return;
+    default:
+      counters_.add(Counter::icmp_drop_unsupported_type);
+      return;
+  }
+}
+
+void IcmpLayer::reply_to_echo(const Ipv4Datagram& request, const wire::IcmpHeader& header,
+                              Instant now) {
+  // Like Linux (icmp_echo_ignore_broadcasts=1): no reply to a broadcast echo request, which
+  // would amplify smurf attacks; RFC 1122 §3.2.2.6 allows discarding them silently.
+  if (request.broadcast) return;
+  const wire::Bytes data = request.payload.subspan(wire::IcmpHeader::kSize);
+  std::array<std::byte, wire::IcmpHeader::kSize> reply_header{};
+  // RFC 792: the reply carries the request's identifier, sequence number and data unchanged.
+  wire::IcmpHeader{static_cast<std::uint8_t>(wire::IcmpType::echo_reply), 0, header.rest}.emit(
+      reply_header, std::span{&data, 1});
+  const std::array<wire::Bytes, 2> parts{wire::Bytes{reply_header}, data};
+  Ipv4SendParams params;
+  // RFC 1122 §3.2.2.6: the reply's source is the specific address the request was sent to.
+  params.source = request.destination;
+  params.destination = request.source;
+  params.protocol = static_cast<std::uint8_t>(wire::IpProtocol::icmp);
+  params.tos = request.tos;
+  if (ipv4_.send(params, parts, now)) {
+    counters_.add(Counter::icmp_tx_echo_replies);
+    counters_.add(Counter::icmp_tx_messages);
+  }
+}
+
+void IcmpLayer::send_unreachable(wire::UnreachableCode code, const Ipv4Datagram& original,
+                                 Instant now) {
+  // RFC 1122 §3.2.2: no error about an ICMP error, nor about a broadcast or multicast datagram.
+  if (original.broadcast || original.destination.is_multicast()) return;
+  if (original.protocol == static_cast<std::uint8_t>(wire::IpProtocol::icmp) &&
+      (original.payload.empty() || wire::is_icmp_error(wire::load8(original.payload, 0)))) {
+    return;
+  }
+  if (!take_error_token(now)) {
+    counters_.add(Counter::icmp_tx_rate_limited);
+    return;
+  }
+  // Quote the original header (rebuilt for a reassembled datagram) and the start of its data.
+  std::array<std::byte, wire::Ipv4Header::kSize> rebuilt{};
+  wire::Bytes quoted_header = original.header;
+  if (quoted_header.empty()) {
+    wire::Ipv4Header h;
+    h.tos = original.tos;
+    h.total_length = static_cast<std::uint16_t>(
+        std::min<std::size_t>(wire::Ipv4Header::kSize + original.payload.size(), 65535));
+    h.ttl = original.ttl;
+    h.protocol = original.protocol;
+    h.source = original.source;
+    h.destination = original.destination;
+    h.emit(rebuilt);
+    quoted_header = rebuilt;
+  }
+  const wire::Bytes quoted_data =
+      original.payload.first(std::min(original.payload.size(), kMaxQuote - quoted_header.size()));
+  std::array<std::byte, wire::IcmpHeader::kSize> header{};
+  const std::array<wire::Bytes, 2> quote{quoted_header, quoted_data};
+  wire::IcmpHeader{static_cast<std::uint8_t>(wire::IcmpType::dest_unreachable),
+                   static_cast<std::uint8_t>(code), 0}
+      .emit(header, quote);
+  const std::array<wire::Bytes, 3> parts{wire::Bytes{header}, quoted_header, quoted_data};
+  Ipv4SendParams params;
+  // RFC 1122 §3.2.2: the error comes from the address the original was sent to.
+  params.source = original.destination;
+  params.destination = original.source;
+  params.protocol = static_cast<std::uint8_t>(wire::IpProtocol::icmp);
+  if (ipv4_.send(params, parts, now)) {
+    counters_.add(Counter::icmp_tx_dest_unreachable);
+    counters_.add(Counter::icmp_tx_messages);
+  }
+}
+
+bool IcmpLayer::take_error_token(Instant now) {
+  if (error_tokens_at_ != Instant::min()) {
+    const double elapsed = std::chrono::duration<double>(now - error_tokens_at_).count();
+    error_tokens_ = std::min(kErrorBurst, error_tokens_ + elapsed * kErrorsPerSecond);
+  }
+  error_tokens_at_ = now;
+  if (error_tokens_ < 1) return false;
+  error_tokens_ -= 1;
+  return true;
+}
+
+}  // namespace tapstack

@@ -1,0 +1,88 @@
+// IPv4 for a host (RFC 791, RFC 1122 §3.2-3.3): receive-side validation with every drop counted,
+// reassembly, local delivery; send-side routing, source selection and fragmentation.
+// Not a router: packets for other hosts are dropped, never forwarded.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "stack/arp/arp_layer.hpp"
+#include "stack/base/random.hpp"
+#include "stack/base/result.hpp"
+#include "stack/ipv4/reassembly.hpp"
+#include "stack/ipv4/route_table.hpp"
+#include "stack/link/interface.hpp"
+#include "stack/link/link_output.hpp"
+#include "stack/wire/ipv4.hpp"
+
+namespace tapstack {
+
+// A datagram addressed to us, ready for its transport protocol. Views are borrowed: valid only
+// during the delivery call.
+struct Ipv4Datagram {
+  InterfaceId interface = 0;
+  Ipv4Addr source;
+  Ipv4Addr destination;
+  std::uint8_t protocol = 0;
+  std::uint8_t ttl = 0;
+  std::uint8_t tos = 0;
+  // Sent to a broadcast address, at the link or IP layer: never answered with an ICMP error
+  // (RFC 1122 §3.2.2) nor an echo reply.
+  bool broadcast = false;
+  wire::Bytes header;  // the received header; empty for a reassembled datagram
+  wire::Bytes payload;
+};
+
+struct Ipv4SendParams {
+  Ipv4Addr source;  // unspecified: the route's preferred source
+  Ipv4Addr destination;
+  std::uint8_t protocol = 0;
+  std::uint8_t ttl = 0;  // 0: the stack default
+  std::uint8_t tos = 0;
+  bool dont_fragment = false;
+};
+
+enum class Ipv4SendError { no_route, too_big, no_buffer };
+
+class Ipv4Layer {
+ public:
+  struct Settings {
+    std::uint8_t default_ttl = 64;
+    ReassemblySettings reassembly;
+  };
+
+  Ipv4Layer(const Settings& settings, InterfaceTable& interfaces, RouteTable& routes, ArpLayer& arp,
+            LinkOutput& link, Random& random, Counters& counters);
+
+  // Validates one received packet (the Ethernet payload). Returns the datagram to deliver, if
+  // this packet is (or completes) one addressed to us; its views live until the next call.
+  std::optional<Ipv4Datagram> receive(Interface& interface, wire::Bytes packet, bool link_broadcast,
+                                      Instant now);
+
+  // Sends a datagram whose payload is the concatenation of `parts`, fragmenting it when it
+  // exceeds the route's MTU (RFC 791 §3.2). The parts are copied; the caller keeps them.
+  Result<void, Ipv4SendError> send(const Ipv4SendParams& params, std::span<const wire::Bytes> parts,
+                                   Instant now);
+
+  void poll(Instant now) { reassembly_.poll(now); }
+  Instant next_deadline() const { return reassembly_.next_deadline(); }
+  const ReassemblyQueue& reassembly() const { return reassembly_; }
+
+ private:
+  bool acceptable_source(Ipv4Addr source) const;
+  bool addressed_to_us(Ipv4Addr destination) const;
+  bool emit_packets(Interface& interface, Ipv4Addr next_hop, const wire::Ipv4Header& base,
+                    std::span<const wire::Bytes> parts, std::size_t payload_size, Instant now);
+
+  Settings settings_;
+  InterfaceTable& interfaces_;
+  RouteTable& routes_;
+  ArpLayer& arp_;
+  LinkOutput& link_;
+  Counters& counters_;
+  ReassemblyQueue reassembly_;
+  std::uint16_t next_id_;
+};
+
+}  // namespace tapstack

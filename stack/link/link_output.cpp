@@ -1,0 +1,22 @@
+#include "stack/link/link_output.hpp"
+
+namespace tapstack {
+
+std::optional<PacketBuffer> LinkOutput::allocate() {
+  auto buffer = pool_.acquire(kTxHeadroom);
+  if (!buffer) counters_.add(Counter::eth_tx_drop_no_buffer);
+  return buffer;
+}
+
+void LinkOutput::send(const Interface& interface, MacAddr destination, wire::EtherType type,
+                      PacketBuffer packet) {
+  wire::EthernetHeader{destination, interface.mac, static_cast<std::uint16_t>(type)}.emit(
+      packet.prepend(wire::EthernetHeader::kSize));
+  if (!queue_.push(TxFrame{interface.id, std::move(packet)})) {
+    counters_.add(Counter::eth_tx_drop_queue_full);
+    return;
+  }
+  counters_.add(Counter::eth_tx_frames);
+}
+
+}  // namespace tapstack

@@ -1,0 +1,36 @@
+// The bottom of the send path: takes a packet in a PacketBuffer, prepends the Ethernet header
+// into its headroom and queues the frame for the device. Also hands out TX buffers with enough
+// headroom for every header the layers above will prepend.
+#pragma once
+
+#include <optional>
+
+#include "stack/base/ring_queue.hpp"
+#include "stack/buffer/packet_buffer.hpp"
+#include "stack/link/interface.hpp"
+#include "stack/stack.hpp"
+#include "stack/wire/ethernet.hpp"
+
+namespace tapstack {
+
+// Room for Ethernet + IPv4 with options + TCP with options, and a virtio-net header later.
+inline constexpr std::size_t kTxHeadroom = 128;
+
+class LinkOutput {
+ public:
+  LinkOutput(BufferPool& pool, RingQueue<TxFrame>& queue, Counters& counters)
+      : pool_(pool), queue_(queue), counters_(counters) {}
+
+  // An empty buffer with kTxHeadroom reserved; nullopt (counted) when the pool is exhausted.
+  std::optional<PacketBuffer> allocate();
+  // Prepends the Ethernet header and queues the frame; counts a drop when the queue is full.
+  void send(const Interface& interface, MacAddr destination, wire::EtherType type,
+            PacketBuffer packet);
+
+ private:
+  BufferPool& pool_;
+  RingQueue<TxFrame>& queue_;
+  Counters& counters_;
+};
+
+}  // namespace tapstack
