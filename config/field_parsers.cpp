@@ -1,0 +1,193 @@
+#include "config/field_parsers.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <utility>
+
+#include "config/units.hpp"
+
+namespace tapstack::config {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, LogLevel>, 5> kLogLevels{{
+    {"trace", LogLevel::trace},
+    {"debug", LogLevel::debug},
+    {"info", LogLevel::info},
+    {"warn", LogLevel::warn},
+    {"error", LogLevel::error},
+}};
+
+// "expected EXPECTATION, got "TEXT"" plus " (REASON)" when the text parsed but is unusable.
+std::string rejection(std::string_view expectation, std::string_view text,
+                      std::string_view reason = {}) {
+  std::string message = "expected " + std::string(expectation) + ", got " + quote(text);
+  if (!reason.empty()) message += " (" + std::string(reason) + ")";
+  return message;
+}
+
+// Why `addr` cannot be a host's own address or a next hop; empty when it can.
+std::string_view unusable_reason(Ipv4Addr addr) {
+  if (addr.is_unspecified()) return "the unspecified address";
+  if (addr.is_broadcast()) return "the limited broadcast address";
+  if (addr.is_multicast()) return "a multicast address";
+  if (addr.is_loopback()) return "a loopback address";
+  if (addr.is_reserved()) return "a reserved address";  // RFC 1122 §3.2.1.3: class E
+  return {};
+}
+
+// Why `cidr` cannot be an interface address; empty when it can.
+std::string_view unusable_reason(Ipv4Cidr cidr) {
+  if (cidr.prefix_len() == 0) return "prefix length 0";
+  if (const auto reason = unusable_reason(cidr.address()); !reason.empty()) return reason;
+  // RFC 1122 §3.2.1.3: all-zeros and all-ones host parts are not host addresses; /31 (RFC 3021)
+  // and /32 have no such reserved host parts.
+  if (cidr.prefix_len() <= 30) {
+    if (cidr.address() == cidr.network()) return "the network address of its subnet";
+    if (cidr.address() == cidr.broadcast()) return "the broadcast address of its subnet";
+  }
+  return {};
+}
+
+// An address with an explicit prefix that a host may use as its own; `expectation` names the
+// accepted forms in the message.
+ParseResult<Ipv4Cidr> parse_host_cidr(std::string_view text, std::string_view expectation) {
+  const auto cidr = Ipv4Cidr::parse(text);
+  if (!cidr) return unexpected(rejection(expectation, text));
+  if (text.find('/') == std::string_view::npos) {
+    return unexpected(rejection(expectation, text, "no prefix length"));
+  }
+  if (const auto reason = unusable_reason(*cidr); !reason.empty()) {
+    return unexpected(rejection(expectation, text, reason));
+  }
+  return *cidr;
+}
+
+}  // namespace
+
+std::string quote(std::string_view text) {
+  std::string quoted = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char escape[5];
+      std::snprintf(escape, sizeof escape, "\\x%02x", byte);
+      quoted += escape;
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + '"';
+}
+
+ParseResult<std::uint64_t> parse_integer(std::string_view text,
+                                         limits::Range<std::uint64_t> range) {
+  std::uint64_t value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [rest, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || rest != end || !range.contains(value)) {
+    return unexpected(rejection(
+        "an integer " + std::to_string(range.min) + ".." + std::to_string(range.max), text));
+  }
+  return value;
+}
+
+ParseResult<Duration> parse_duration_in(std::string_view text, limits::Range<Duration> range) {
+  const auto value = parse_duration(text);
+  if (!value || !range.contains(*value)) {
+    return unexpected(rejection("a duration " + format_duration(range.min) + ".." +
+                                    format_duration(range.max) + " with a unit (ms, s, min, h)",
+                                text));
+  }
+  return *value;
+}
+
+ParseResult<std::uint64_t> parse_size_in(std::string_view text,
+                                         limits::Range<std::uint64_t> range) {
+  const auto value = parse_size(text);
+  if (!value || !range.contains(*value)) {
+    return unexpected(rejection("a size " + format_size(range.min) + ".." + format_size(range.max) +
+                                    " in bytes, optionally with a unit (B, KiB, MiB, GiB)",
+                                text));
+  }
+  return *value;
+}
+
+ParseResult<std::string> parse_tap_name(std::string_view text) {
+  // Mirrors the kernel's dev_valid_name().
+  const bool valid = !text.empty() && text.size() <= limits::kMaxTapNameLength && text != "." &&
+                     text != ".." && text.find_first_of("/: \t\n\r\v\f") == std::string_view::npos;
+  if (!valid) {
+    return unexpected(rejection("a device name of 1.." + std::to_string(limits::kMaxTapNameLength) +
+                                    " characters without \"/\", \":\" or spaces",
+                                text));
+  }
+  return std::string(text);
+}
+
+ParseResult<std::optional<MacAddr>> parse_mac_setting(std::string_view text) {
+  constexpr std::string_view kExpectation =
+      "auto or a unicast MAC address such as 02:00:00:00:00:02";
+  if (text == "auto") return std::optional<MacAddr>{};
+  const auto mac = MacAddr::parse(text);
+  if (!mac) return unexpected(rejection(kExpectation, text));
+  if (mac->is_multicast()) return unexpected(rejection(kExpectation, text, "a multicast address"));
+  if (mac->is_zero()) return unexpected(rejection(kExpectation, text, "all zeros"));
+  return std::optional<MacAddr>{*mac};
+}
+
+ParseResult<std::uint16_t> parse_mtu(std::string_view text) {
+  return parse_integer_in(text, limits::kMtu);
+}
+
+ParseResult<Ipv4Cidr> parse_interface_address(std::string_view text) {
+  return parse_host_cidr(text, "a unicast IPv4 address with prefix length such as 10.0.0.2/24");
+}
+
+ParseResult<std::optional<Ipv4Cidr>> parse_host_address(std::string_view text) {
+  if (text == "none") return std::optional<Ipv4Cidr>{};
+  const auto cidr = parse_host_cidr(
+      text, "none or a unicast IPv4 address with prefix length such as 10.0.0.1/24");
+  if (!cidr) return unexpected(cidr.error());
+  return std::optional<Ipv4Cidr>{*cidr};
+}
+
+ParseResult<std::optional<Ipv4Addr>> parse_gateway(std::string_view text) {
+  constexpr std::string_view kExpectation = "none or a unicast IPv4 address such as 10.0.0.1";
+  if (text == "none") return std::optional<Ipv4Addr>{};
+  const auto addr = Ipv4Addr::parse(text);
+  if (!addr) return unexpected(rejection(kExpectation, text));
+  if (const auto reason = unusable_reason(*addr); !reason.empty()) {
+    return unexpected(rejection(kExpectation, text, reason));
+  }
+  return std::optional<Ipv4Addr>{*addr};
+}
+
+ParseResult<std::string> parse_socket_path(std::string_view text) {
+  if (text.empty() || text.front() != '/' || text.size() > limits::kMaxSocketPathLength ||
+      text.find('\0') != std::string_view::npos) {
+    return unexpected(rejection(
+        "an absolute path of at most " + std::to_string(limits::kMaxSocketPathLength) + " bytes",
+        text));
+  }
+  return std::string(text);
+}
+
+ParseResult<LogLevel> parse_log_level(std::string_view text) {
+  for (const auto& [name, level] : kLogLevels) {
+    if (text == name) return level;
+  }
+  return unexpected(rejection("one of trace, debug, info, warn, error", text));
+}
+
+std::string_view to_string(LogLevel level) {
+  for (const auto& [name, candidate] : kLogLevels) {
+    if (candidate == level) return name;
+  }
+  return "unknown";
+}
+
+}  // namespace tapstack::config

@@ -1,0 +1,111 @@
+#include "config/validate.hpp"
+
+#include <string_view>
+
+namespace tapstack::config {
+namespace {
+
+std::string interface_path(std::size_t index) {
+  return "interfaces[" + std::to_string(index) + ']';
+}
+
+std::string address_path(std::size_t interface, std::size_t address) {
+  return interface_path(interface) + ".addresses[" + std::to_string(address) + ']';
+}
+
+std::string list_addresses(const std::vector<Ipv4Cidr>& addresses) {
+  std::string text;
+  for (const auto& cidr : addresses) {
+    if (!text.empty()) text += ", ";
+    text += cidr.to_string();
+  }
+  return text;
+}
+
+// The path of the stack address equal to `addr`, if any.
+std::optional<std::string> find_stack_address(const Config& config, Ipv4Addr addr) {
+  for (std::size_t i = 0; i < config.interfaces.size(); ++i) {
+    const auto& addresses = config.interfaces[i].addresses;
+    for (std::size_t a = 0; a < addresses.size(); ++a) {
+      if (addresses[a].address() == addr) return address_path(i, a);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigIssue> check_interface(const Config& config, std::size_t index) {
+  const InterfaceConfig& interface = config.interfaces[index];
+  const std::string path = interface_path(index);
+  if (interface.addresses.empty()) {
+    return ConfigIssue{path + ".addresses", "at least one address is required"};
+  }
+  for (std::size_t earlier = 0; earlier < index; ++earlier) {
+    if (config.interfaces[earlier].tap_name == interface.tap_name) {
+      return ConfigIssue{path + ".tap", '"' + interface.tap_name + "\" is already used by " +
+                                            interface_path(earlier)};
+    }
+  }
+  for (std::size_t a = 0; a < interface.addresses.size(); ++a) {
+    const auto owner = find_stack_address(config, interface.addresses[a].address());
+    if (owner && *owner != address_path(index, a)) {
+      return ConfigIssue{address_path(index, a), interface.addresses[a].address().to_string() +
+                                                     " is already assigned to " + *owner};
+    }
+  }
+  return std::nullopt;
+}
+
+// The kernel side of the TAP link must share a subnet with the stack to reach it directly.
+std::optional<ConfigIssue> check_host_address(const Config& config, std::size_t index) {
+  const InterfaceConfig& interface = config.interfaces[index];
+  if (!interface.host_address) return std::nullopt;
+  const Ipv4Addr host = interface.host_address->address();
+  const std::string path = interface_path(index) + ".host_address";
+  if (const auto owner = find_stack_address(config, host)) {
+    return ConfigIssue{path, host.to_string() + " is the stack's own address (" + *owner +
+                                 "); the kernel side needs a different one"};
+  }
+  for (const auto& cidr : interface.addresses) {
+    if (cidr.contains(host)) return std::nullopt;
+  }
+  return ConfigIssue{path, host.to_string() + " is not on the subnet of any address of " +
+                               interface_path(index) + " (" + list_addresses(interface.addresses) +
+                               ')'};
+}
+
+// A next hop must be directly reachable: on the subnet of one of the stack's addresses.
+std::optional<ConfigIssue> check_gateway(const Config& config) {
+  if (!config.gateway) return std::nullopt;
+  const Ipv4Addr gateway = *config.gateway;
+  if (const auto owner = find_stack_address(config, gateway)) {
+    return ConfigIssue{"gateway",
+                       gateway.to_string() + " is the stack's own address (" + *owner + ')'};
+  }
+  std::vector<Ipv4Cidr> all_addresses;
+  for (const auto& interface : config.interfaces) {
+    for (const auto& cidr : interface.addresses) {
+      if (cidr.contains(gateway)) return std::nullopt;
+      all_addresses.push_back(cidr);
+    }
+  }
+  return ConfigIssue{"gateway", gateway.to_string() +
+                                    " is not on the subnet of any interface address (" +
+                                    list_addresses(all_addresses) + ')'};
+}
+
+}  // namespace
+
+std::optional<ConfigIssue> find_config_issue(const Config& config) {
+  if (config.interfaces.empty()) {
+    return ConfigIssue{"interfaces", "at least one interface is required"};
+  }
+  for (std::size_t i = 0; i < config.interfaces.size(); ++i) {
+    if (auto issue = check_interface(config, i)) return issue;
+  }
+  for (std::size_t i = 0; i < config.interfaces.size(); ++i) {
+    if (auto issue = check_host_address(config, i)) return issue;
+  }
+  return check_gateway(config);
+}
+
+}  // namespace tapstack::config
