@@ -20,7 +20,7 @@ namespace tapstack {
   X(arp_rx_requests)          X(arp_rx_replies)             X(arp_tx_requests)                 \
   X(arp_tx_replies)           X(arp_tx_gratuitous)                                             \
   X(arp_drop_truncated)       X(arp_drop_unsupported)       X(arp_drop_bad_sender)             \
-  X(arp_drop_not_for_us)      X(arp_request_rate_limited)   X(arp_resolution_failed)           \
+  X(arp_drop_not_for_us)      X(arp_resolution_failed)                                         \
   X(arp_pending_overflow)     X(arp_pending_dropped_unresolved)                                \
   X(arp_table_full)           X(arp_address_conflict)                                          \
   /* IPv4 */                                                                                   \

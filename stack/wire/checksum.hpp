@@ -4,14 +4,15 @@
 
 #include <cstdint>
 
+#include "stack/base/address.hpp"
 #include "stack/wire/bytes.hpp"
 
 namespace tapstack::wire {
 
 class Checksum {
  public:
-  // Adds bytes as big-endian 16-bit words. Every call but the last must add an even count
-  // (RFC 1071 §2(B) allows odd chunks only with byte swapping; callers never need it).
+  // Adds bytes as big-endian 16-bit words. Chunks may have any length: an odd byte left over
+  // pairs with the first byte of the next chunk, so the sum equals that of the concatenation.
   void add(Bytes data);
   void add16(std::uint16_t word) { sum_ += word; }
   void add32(std::uint32_t word) { sum_ += (word >> 16) + (word & 0xffff); }
@@ -20,6 +21,7 @@ class Checksum {
 
  private:
   std::uint64_t sum_ = 0;
+  bool odd_ = false;  // the last chunk ended inside a 16-bit word
 };
 
 inline std::uint16_t internet_checksum(Bytes data) {
@@ -27,5 +29,10 @@ inline std::uint16_t internet_checksum(Bytes data) {
   c.add(data);
   return c.finish();
 }
+
+// Adds the IPv4 pseudo-header that TCP (RFC 9293 §3.1) and UDP (RFC 768) checksums cover:
+// source, destination, zero byte, protocol, and the TCP/UDP length (header plus data).
+void add_pseudo_header(Checksum& sum, Ipv4Addr src, Ipv4Addr dst, std::uint8_t protocol,
+                       std::uint16_t length);
 
 }  // namespace tapstack::wire

@@ -72,6 +72,16 @@ TEST(Checksum, MatchesRfc1071Example) {
   EXPECT_EQ(internet_checksum(hex("01")), 0xfeff);
 }
 
+TEST(Checksum, OddChunksSumLikeTheirConcatenation) {
+  const auto whole = hex("0001f203f4f5f6f7ab");
+  for (std::size_t split = 0; split <= whole.size(); ++split) {
+    Checksum c;
+    c.add(Bytes{whole}.first(split));
+    c.add(Bytes{whole}.subspan(split));
+    EXPECT_EQ(c.finish(), internet_checksum(whole)) << split;
+  }
+}
+
 TEST(Ipv4, ParsesCapturedEchoRequest) {
   const auto frame = hex(fx::kEchoRequest);
   const auto ip = Ipv4View::check(Bytes{frame}.subspan(14));

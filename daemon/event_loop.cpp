@@ -1,0 +1,175 @@
+#include "daemon/event_loop.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cassert>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "daemon/counter_dump.hpp"
+
+namespace tapstack::daemon {
+namespace asio = boost::asio;
+
+Instant steady_now() {
+  return Instant{
+      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch())};
+}
+
+namespace {
+
+std::chrono::steady_clock::time_point to_steady(Instant instant) {
+  return std::chrono::steady_clock::time_point{
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(instant.time_since_epoch())};
+}
+
+class EventLoop {
+ public:
+  EventLoop(Stack& stack, std::span<Device> devices, const Logger& log);
+  void run();
+
+ private:
+  // A device as the loop sees it: its eventfd under Asio's watch, and whether it fired.
+  struct Watched {
+    Device* device;
+    asio::posix::stream_descriptor completions;  // a dup of the FrameIo's eventfd
+    bool ready = false;
+  };
+
+  void turn();
+  void receive(Watched& watched, Instant now);
+  void transmit();
+  void watch(Watched& watched);
+  void wait_for_signal();
+  void arm_timer(Instant deadline);
+
+  Stack& stack_;
+  const Logger& log_;
+  std::span<Device> devices_;
+  asio::io_context io_{1};  // one thread: no locking inside Asio
+  asio::signal_set signals_{io_, SIGINT, SIGTERM, SIGUSR1};
+  asio::steady_timer timer_{io_};
+  Instant timer_deadline_ = kNever;  // what timer_ is armed for; kNever: not armed
+  std::uint64_t timer_generation_ = 0;
+  std::vector<std::unique_ptr<Watched>> watched_;
+  bool stopping_ = false;
+  bool dump_requested_ = false;
+};
+
+EventLoop::EventLoop(Stack& stack, std::span<Device> devices, const Logger& log)
+    : stack_(stack), log_(log), devices_(devices) {
+  for (Device& device : devices) {
+    // Asio closes what it holds: give it its own descriptor for the FrameIo's eventfd.
+    const int fd = ::dup(device.io->event_fd());
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "dup eventfd");
+    watched_.push_back(std::make_unique<Watched>(
+        Watched{&device, asio::posix::stream_descriptor{io_, fd}, false}));
+  }
+}
+
+void EventLoop::run() {
+  wait_for_signal();
+  for (auto& watched : watched_) watch(*watched);
+  log_.info("ready");
+  for (;;) {
+    turn();
+    if (stopping_) return;
+    // Block for the first event, then take every other one that is ready, so one turn serves
+    // all of them.
+    if (io_.run_one() == 0) return;
+    io_.poll();
+  }
+}
+
+void EventLoop::turn() {
+  const Instant now = steady_now();
+  for (auto& watched : watched_) {
+    if (watched->ready) receive(*watched, now);
+  }
+  stack_.poll(now);
+  transmit();
+  if (dump_requested_) {
+    dump_requested_ = false;
+    log_counters(log_, stack_.counters(), devices_);
+  }
+  arm_timer(stack_.next_deadline());
+}
+
+void EventLoop::receive(Watched& watched, Instant now) {
+  watched.ready = false;
+  Device& device = *watched.device;
+  // Drain first: a completion that lands after this raises the eventfd again.
+  device.io->drain_event_fd();
+  device.io->reap(
+      [&](std::span<const std::byte> frame) { stack_.receive(device.interface, frame, now); });
+  // Re-armed only now that the eventfd is drained; otherwise it would fire at once.
+  watch(watched);
+}
+
+void EventLoop::transmit() {
+  while (auto frame = stack_.pop_tx()) {
+    Device* target = nullptr;
+    for (Device& device : devices_) {
+      if (device.interface == frame->interface) target = &device;
+    }
+    assert(target != nullptr && "frame for an interface without a device");
+    if (target != nullptr) target->io->submit(std::move(frame->frame));
+  }
+  for (Device& device : devices_) device.io->flush();
+}
+
+void EventLoop::watch(Watched& watched) {
+  watched.completions.async_wait(asio::posix::descriptor_base::wait_read,
+                                 [this, &watched](const boost::system::error_code& error) {
+                                   if (error == asio::error::operation_aborted) return;
+                                   if (error) log_.warn("eventfd wait: " + error.message());
+                                   watched.ready = true;  // reap anyway: nothing is lost
+                                 });
+}
+
+void EventLoop::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    if (signal == SIGUSR1) {
+      dump_requested_ = true;
+    } else {
+      const char* name = sigabbrev_np(signal);
+      log_.info("received SIG" + std::string{name != nullptr ? name : "?"} + ", stopping");
+      stopping_ = true;
+    }
+    wait_for_signal();
+  });
+}
+
+void EventLoop::arm_timer(Instant deadline) {
+  if (deadline == timer_deadline_) return;  // re-arming would cancel and wake for nothing
+  timer_deadline_ = deadline;
+  const std::uint64_t generation = ++timer_generation_;
+  if (deadline == kNever) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(to_steady(deadline));  // cancels the previous wait
+  timer_.async_wait([this, generation](const boost::system::error_code& error) {
+    // Firing only needs to wake the loop; the turn that follows runs stack.poll(now).
+    if (!error && generation == timer_generation_) timer_deadline_ = kNever;
+  });
+}
+
+}  // namespace
+
+void run_event_loop(Stack& stack, std::span<Device> devices, const Logger& log) {
+  EventLoop loop{stack, devices, log};
+  loop.run();
+}
+
+}  // namespace tapstack::daemon

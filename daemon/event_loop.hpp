@@ -1,0 +1,24 @@
+// tapstackd's single event loop (DESIGN.md §1): Boost.Asio's io_context waits for device
+// completions (each FrameIo's eventfd), the stack's next deadline (one steady_timer) and signals;
+// every wake-up runs one turn: read the clock once, feed received frames to the stack, run its
+// timers, hand its frames to the devices and submit them with one io_uring_submit per device.
+#pragma once
+
+#include <span>
+
+#include "daemon/device.hpp"
+#include "daemon/log.hpp"
+#include "stack/stack.hpp"
+
+namespace tapstack::daemon {
+
+// The current time on the stack's clock: std::chrono::steady_clock, whose epoch becomes the
+// stack's. Read once per loop turn; nothing else in the process reads a clock for the stack.
+Instant steady_now();
+
+// Installs the signal handlers, logs `info: ready`, and runs until SIGINT or SIGTERM. SIGUSR1
+// logs the counters and keeps running. `devices` carry the stack interfaces they serve; `stack`
+// and `devices` outlive the call. Does not dump counters or close devices on return.
+void run_event_loop(Stack& stack, std::span<Device> devices, const Logger& log);
+
+}  // namespace tapstack::daemon

@@ -1,0 +1,96 @@
+// tapstackd: the thin composition (DESIGN.md §1). Parses the configuration, opens and configures
+// the TAP devices, hands their frames to the Stack in one event loop, and on SIGTERM/SIGINT
+// dumps the counters, releases the devices and exits 0. Start-up failures exit 1 with
+// `error: CAUSE`; configuration errors exit 2 (config/cli_options.hpp).
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "config/cli_options.hpp"
+#include "daemon/counter_dump.hpp"
+#include "daemon/device.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/log.hpp"
+#include "daemon/settings.hpp"
+#include "stack/stack.hpp"
+#include "tapdev/errno_text.hpp"
+
+namespace tapstack::daemon {
+
+inline constexpr int kExitStartupFailure = 1;
+
+namespace {
+
+// The stack's random source is seeded from the kernel (ISNs and IP ids must not be guessable).
+Result<std::uint64_t, std::string> random_seed() {
+  std::uint64_t seed = 0;
+  for (;;) {
+    const ssize_t got = ::getrandom(&seed, sizeof(seed), 0);
+    if (got == static_cast<ssize_t>(sizeof(seed))) return seed;
+    if (got < 0 && errno != EINTR) return unexpected("getrandom: " + tapdev::errno_text(errno));
+  }
+}
+
+// Opens every configured device, adds its interface and the default route to `stack`.
+Result<void, std::string> set_up(const config::Config& config, Stack& stack,
+                                 std::vector<Device>& devices, const Logger& log) {
+  for (const config::InterfaceConfig& interface : config.interfaces) {
+    auto device = open_device(interface, config.tap, log);
+    if (!device) return unexpected(device.error());
+    devices.push_back(std::move(*device));
+  }
+  const Instant now = steady_now();
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    devices[i].interface = stack.add_interface(interface_settings(config.interfaces[i]), now);
+  }
+  if (config.gateway && !stack.set_default_gateway(*config.gateway)) {
+    return unexpected("gateway " + config.gateway->to_string() +
+                      " is not on-link on any interface");
+  }
+  return {};
+}
+
+int run(const config::Config& config, const Logger& log) {
+  const auto seed = random_seed();
+  if (!seed) {
+    log.error(seed.error());
+    return kExitStartupFailure;
+  }
+  Stack stack{stack_settings(config, *seed)};
+  // Declared after the stack: devices go first, since writes in flight hold the stack's buffers.
+  std::vector<Device> devices;
+  if (auto ready = set_up(config, stack, devices, log); !ready) {
+    log.error(ready.error());
+    close_devices(devices, log);
+    return kExitStartupFailure;
+  }
+  run_event_loop(stack, devices, log);
+  log_counters(log, stack.counters(), devices);
+  close_devices(devices, log);
+  return 0;
+}
+
+}  // namespace
+}  // namespace tapstack::daemon
+
+int main(int argc, char** argv) {
+  namespace ts = tapstack;
+  ts::config::CliOutcome outcome = ts::config::parse_command_line(argc, argv, TAPSTACK_VERSION);
+  if (!outcome.config) {
+    std::fputs(outcome.output.c_str(), outcome.to_stderr ? stderr : stdout);
+    return outcome.exit_code;
+  }
+  const ts::daemon::Logger log{outcome.config->log_level};
+  try {
+    return ts::daemon::run(*outcome.config, log);
+  } catch (const std::exception& failure) {
+    // Only start-up and the event loop's own setup can throw (Asio reports errors that way).
+    log.error(failure.what());
+    return ts::daemon::kExitStartupFailure;
+  }
+}

@@ -1,0 +1,53 @@
+#include "daemon/settings.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tapstack::daemon {
+
+MacAddr default_mac(Ipv4Addr address) {
+  const std::uint32_t value = address.value();
+  return MacAddr{{0x02, 0x54, 0x53, static_cast<std::uint8_t>(value >> 16),
+                  static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)}};
+}
+
+StackSettings stack_settings(const config::Config& config, std::uint64_t seed) {
+  StackSettings settings;
+  settings.seed = seed;
+  settings.default_ttl = config.ipv4.default_ttl;
+  settings.max_mtu = 68;  // RFC 791's minimum; raised to the largest interface MTU
+  for (const config::InterfaceConfig& interface : config.interfaces) {
+    settings.max_mtu = std::max(settings.max_mtu, interface.mtu);
+  }
+  // Frames being written by a device still hold their stack buffer: the pool needs room for a
+  // full transmit queue plus every device's writes in flight, or the stack starves under load.
+  settings.tx_buffer_count =
+      settings.tx_queue_frames + std::size_t{config.tap.tx_buffers} * config.interfaces.size();
+
+  settings.neighbor.reachable_time = config.arp.reachable_time;
+  settings.neighbor.retransmit_interval = config.arp.retransmit_interval;
+  settings.neighbor.max_requests = config.arp.max_requests;
+  settings.neighbor.max_entries = config.arp.max_entries;
+  settings.neighbor.max_pending_packets = config.arp.max_pending_packets;
+
+  settings.reassembly.timeout = config.ipv4.reassembly_timeout;
+  settings.reassembly.memory_limit = static_cast<std::size_t>(config.ipv4.reassembly_memory);
+  return settings;
+}
+
+InterfaceSettings interface_settings(const config::InterfaceConfig& interface) {
+  assert(!interface.addresses.empty());
+  InterfaceSettings settings;
+  settings.mac = interface.mac.value_or(default_mac(interface.addresses.front().address()));
+  settings.mtu = interface.mtu;
+  settings.addresses = interface.addresses;
+  return settings;
+}
+
+tapdev::FrameIoSettings frame_io_settings(const config::TapConfig& tap, std::uint16_t mtu) {
+  return tapdev::FrameIoSettings{.rx_buffers = tap.rx_buffers,
+                                 .tx_buffers = tap.tx_buffers,
+                                 .rx_buffer_size = kEthernetHeaderSize + mtu};
+}
+
+}  // namespace tapstack::daemon

@@ -1,0 +1,37 @@
+// A Linux TAP device (Documentation/networking/tuntap.rst): an Ethernet "wire" whose other end is
+// the kernel. Frames read from the descriptor are what the kernel sends on the link; frames
+// written to it are what the kernel receives.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "stack/base/result.hpp"
+#include "tapdev/unique_fd.hpp"
+
+namespace tapstack::tapdev {
+
+class TapDevice {
+ public:
+  // Creates the TAP device `name`, or attaches to it if it exists (e.g. one made persistent with
+  // `ip tuntap add`). Ethernet frames without the packet-information prefix (IFF_TAP|IFF_NO_PI).
+  // A device created here is not persistent: the kernel removes it when the descriptor is closed.
+  // Needs CAP_NET_ADMIN (or ownership of a persistent device). Failures carry the errno text.
+  static Result<TapDevice, std::string> open(std::string_view name);
+
+  // The descriptor for frame I/O, in non-blocking mode. io_uring treats an O_NONBLOCK file as
+  // able to try a read without blocking: a read that finds no frame waits on the device's poll
+  // queue. Without O_NONBLOCK, a read io_uring cannot finish at once goes to an io-wq worker
+  // thread (iou-wrk) that blocks in read(2).
+  int fd() const { return fd_.get(); }
+  // The name the kernel gave the device (equal to the requested one).
+  const std::string& name() const { return name_; }
+
+ private:
+  TapDevice(UniqueFd fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {}
+
+  UniqueFd fd_;
+  std::string name_;
+};
+
+}  // namespace tapstack::tapdev
