@@ -9,6 +9,7 @@
 #include "stack/ipv4/route_table.hpp"
 #include "stack/link/interface.hpp"
 #include "stack/link/link_output.hpp"
+#include "stack/tcp/tcp_layer.hpp"
 #include "stack/wire/ethernet.hpp"
 
 namespace tapstack {
@@ -32,7 +33,8 @@ struct Stack::Impl {
         arp(link, counters),
         ipv4(Ipv4Layer::Settings{s.default_ttl, s.reassembly}, interfaces, routes, arp, link,
              random, counters),
-        icmp(ipv4, counters) {}
+        icmp(ipv4, counters),
+        tcp(s.tcp, ipv4, routes, interfaces, random, counters) {}
 
   void receive(Interface& interface, wire::Bytes frame, Instant now);
   void deliver(const Ipv4Datagram& datagram, Instant now);
@@ -48,6 +50,7 @@ struct Stack::Impl {
   ArpLayer arp;
   Ipv4Layer ipv4;
   IcmpLayer icmp;
+  TcpLayer tcp;
 };
 
 void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now) {
@@ -81,6 +84,9 @@ void Stack::Impl::deliver(const Ipv4Datagram& datagram, Instant now) {
   switch (static_cast<wire::IpProtocol>(datagram.protocol)) {
     case wire::IpProtocol::icmp:
       icmp.receive(datagram, now);
+      return;
+    case wire::IpProtocol::tcp:
+      tcp.receive(datagram, now);
       return;
     default:
       // RFC 1122 §3.2.2.1: protocol unreachable for a transport we do not run.
@@ -125,10 +131,11 @@ void Stack::receive(InterfaceId id, std::span<const std::byte> frame, Instant no
 void Stack::poll(Instant now) {
   for (auto& interface : impl_->interfaces) impl_->arp.poll(*interface, now);
   impl_->ipv4.poll(now);
+  impl_->tcp.poll(now);
 }
 
 Instant Stack::next_deadline() const {
-  Instant earliest = impl_->ipv4.next_deadline();
+  Instant earliest = std::min(impl_->ipv4.next_deadline(), impl_->tcp.next_deadline());
   for (const auto& interface : impl_->interfaces) {
     earliest = std::min(earliest, impl_->arp.next_deadline(*interface));
   }
@@ -146,6 +153,18 @@ std::size_t Stack::tx_pending() const {
 
 const Counters& Stack::counters() const {
   return impl_->counters;
+}
+
+}  // namespace tapstack
+
+namespace tapstack {
+
+TcpLayer& Stack::tcp() {
+  return impl_->tcp;
+}
+
+const TcpLayer& Stack::tcp() const {
+  return impl_->tcp;
 }
 
 }  // namespace tapstack

@@ -19,6 +19,7 @@
 #include "stack/buffer/packet_buffer.hpp"
 #include "stack/ipv4/reassembly.hpp"
 #include "stack/stats/counters.hpp"
+#include "stack/tcp/tcp_types.hpp"
 
 namespace tapstack {
 
@@ -36,6 +37,7 @@ struct StackSettings {
   std::uint16_t max_mtu = 1500;        // sizes the TX buffers; no interface may exceed it
   NeighborSettings neighbor;
   ReassemblySettings reassembly;
+  TcpSettings tcp;
 };
 
 // A frame ready for a device. The receiver owns the buffer; dropping it returns it to the pool.
@@ -43,6 +45,8 @@ struct TxFrame {
   InterfaceId interface = 0;
   PacketBuffer frame;
 };
+
+class TcpLayer;
 
 class Stack {
  public:
@@ -60,7 +64,7 @@ class Stack {
   // Processes one received Ethernet frame. The frame is borrowed for the duration of the call;
   // anything kept is copied into bounded stack-owned storage.
   void receive(InterfaceId interface, std::span<const std::byte> frame, Instant now);
-  // Runs timers due at `now` (ARP retries and aging, reassembly timeouts).
+  // Runs timers due at `now` (ARP retries and aging, reassembly timeouts, TCP timers).
   void poll(Instant now);
   // The earliest instant at which poll() has work; kNever if none.
   Instant next_deadline() const;
@@ -70,6 +74,10 @@ class Stack {
   std::size_t tx_pending() const;
 
   const Counters& counters() const;
+
+  // The TCP sockets (listen, connect, send, receive, events). Calls on it may queue frames.
+  TcpLayer& tcp();
+  const TcpLayer& tcp() const;
 
  private:
   struct Impl;

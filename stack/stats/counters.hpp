@@ -38,7 +38,23 @@ namespace tapstack {
   X(icmp_rx_messages)         X(icmp_tx_messages)           X(icmp_rx_echo_requests)           \
   X(icmp_tx_echo_replies)     X(icmp_tx_dest_unreachable)   X(icmp_rx_dest_unreachable)        \
   X(icmp_drop_truncated)      X(icmp_drop_bad_checksum)     X(icmp_drop_unsupported_type)      \
-  X(icmp_tx_rate_limited)
+  X(icmp_tx_rate_limited)                                                                      \
+  /* TCP (nstat names in comments where they differ) */                                        \
+  X(tcp_active_opens)         X(tcp_passive_opens)          X(tcp_attempt_fails)               \
+  X(tcp_estab_resets)         X(tcp_rx_segments)            X(tcp_tx_segments)                 \
+  X(tcp_rx_data_segments)     X(tcp_rx_out_of_order)        X(tcp_rx_duplicate_data)           \
+  X(tcp_rx_dup_acks)          X(tcp_rx_dsack)               X(tcp_rx_resets)                   \
+  X(tcp_rx_no_socket)         X(tcp_tx_resets)              X(tcp_tx_reset_on_close)           \
+  X(tcp_retransmitted_segments) X(tcp_retransmit_timeouts)  X(tcp_fast_retransmits)            \
+  X(tcp_timeouts_fatal)       X(tcp_window_probes)          X(tcp_delayed_acks)                \
+  X(tcp_keepalive_probes)     X(tcp_keepalive_timeouts)     X(tcp_time_wait_reused)            \
+  X(tcp_challenge_acks)       X(tcp_challenge_ack_limited)  X(tcp_challenge_rst)               \
+  X(tcp_challenge_syn)        X(tcp_listen_overflow)        X(tcp_syn_queue_overflow)          \
+  X(tcp_syncookies_sent)      X(tcp_syncookies_received)    X(tcp_syncookies_failed)           \
+  X(tcp_drop_truncated)       X(tcp_drop_bad_data_offset)   X(tcp_drop_bad_checksum)           \
+  X(tcp_drop_bad_options)     X(tcp_drop_broadcast)         X(tcp_drop_paws)                   \
+  X(tcp_drop_out_of_window)   X(tcp_drop_no_ack)            X(tcp_drop_bad_ack)                \
+  X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)
 // clang-format on
 
 enum class Counter : std::uint16_t {

@@ -1,0 +1,38 @@
+// A received TCP segment as the connection sees it, and the port through which a connection
+// transmits. The port is an interface so connection tests can capture segments directly.
+#pragma once
+
+#include <span>
+
+#include "stack/tcp/four_tuple.hpp"
+#include "stack/tcp/seq_num.hpp"
+#include "stack/wire/tcp.hpp"
+
+namespace tapstack {
+
+struct SegmentIn {
+  SeqNum seq;
+  SeqNum ack;
+  std::uint8_t flags = 0;
+  std::uint16_t window = 0;  // unscaled, as on the wire
+  wire::TcpOptions options;
+  wire::Bytes payload;  // borrowed for the call
+
+  bool has(std::uint8_t flag) const { return (flags & flag) != 0; }
+  // RFC 9293 §3.4: SEG.LEN counts SYN and FIN.
+  std::uint32_t length() const {
+    return static_cast<std::uint32_t>(payload.size()) + (has(wire::TcpFlags::syn) ? 1U : 0U) +
+           (has(wire::TcpFlags::fin) ? 1U : 0U);
+  }
+};
+
+class SegmentOutput {
+ public:
+  virtual ~SegmentOutput() = default;
+  // Sends one segment from `tuple.local` to `tuple.remote`; the payload is the concatenation of
+  // `payload` (each part but the last of even length). Copies what it needs.
+  virtual void transmit(const FourTuple& tuple, const wire::TcpHeader& header,
+                        std::span<const wire::Bytes> payload) = 0;
+};
+
+}  // namespace tapstack

@@ -1,0 +1,137 @@
+// TCP for the whole stack: demultiplexing segments to connections (RFC 9293 §3.10.7),
+// listeners with SYN and accept queues and SYN cookies, resets for segments that belong to
+// no connection, ephemeral ports (RFC 6056), ISNs (RFC 6528), one deadline queue for every
+// connection's timers, and the socket API the daemon calls through handles.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "stack/base/random.hpp"
+#include "stack/ipv4/ipv4_layer.hpp"
+#include "stack/tcp/connection.hpp"
+#include "stack/tcp/deadline_queue.hpp"
+#include "stack/tcp/ephemeral_ports.hpp"
+#include "stack/tcp/isn_generator.hpp"
+#include "stack/tcp/syn_cookies.hpp"
+
+namespace tapstack {
+
+// Names a socket of the TcpLayer. The generation makes a stale handle (of a freed slot that
+// was reused) fail with bad_handle instead of reaching another socket.
+struct SocketHandle {
+  std::uint32_t index = 0;
+  std::uint32_t generation = 0;
+  bool operator==(const SocketHandle&) const = default;
+};
+
+struct TcpSocketEvent {
+  SocketHandle socket;
+  std::uint8_t events = 0;  // tcp_event bits; for a listener, `readable` = accept queue non-empty
+};
+
+struct SocketAddress {
+  Ipv4Addr address;
+  std::uint16_t port = 0;
+  bool operator==(const SocketAddress&) const = default;
+};
+
+class TcpLayer final : public SegmentOutput {
+ public:
+  TcpLayer(const TcpSettings& settings, Ipv4Layer& ipv4, RouteTable& routes,
+           InterfaceTable& interfaces, Random& random, Counters& counters);
+  ~TcpLayer() override;
+
+  void receive(const Ipv4Datagram& datagram, Instant now);
+  void poll(Instant now);
+  Instant next_deadline() const { return deadlines_.next_deadline(); }
+
+  // Socket API. Errors are the kernel's (see SocketError).
+  Result<SocketHandle, SocketError> listen(SocketAddress local, std::uint32_t backlog,
+                                           const TcpSocketOptions& options);
+  Result<SocketHandle, SocketError> accept(SocketHandle listener);
+  // Starts an active open; completion arrives as a `connected` or `error` event. An
+  // unspecified local address or port is chosen from the route and the ephemeral range.
+  Result<SocketHandle, SocketError> connect(SocketAddress local, SocketAddress remote,
+                                            const TcpSocketOptions& options, Instant now);
+  Result<std::size_t, SocketError> send(SocketHandle socket, wire::Bytes data, Instant now);
+  Result<std::size_t, SocketError> receive(SocketHandle socket, wire::MutableBytes out, bool peek,
+                                           Instant now);
+  Result<void, SocketError> shutdown_send(SocketHandle socket, Instant now);
+  Result<void, SocketError> set_options(SocketHandle socket, const TcpSocketOptions& options,
+                                        Instant now);
+  // Releases the handle. A connection closes gracefully on its own (or resets if unread data
+  // remains); a listener resets its queued connections.
+  void close(SocketHandle socket, Instant now);
+  void abort(SocketHandle socket, Instant now);
+
+  const TcpConnection* connection(SocketHandle socket) const;
+  std::optional<SocketAddress> local_address(SocketHandle socket) const;
+  std::optional<SocketError> take_error(SocketHandle socket);
+  // The next socket with events since it was last reported; nullopt when none.
+  std::optional<TcpSocketEvent> pop_event();
+  std::size_t connection_count() const { return demux_.size(); }
+  std::size_t socket_count() const { return slots_.size() - free_slots_.size(); }
+
+ private:
+  struct Listener {
+    SocketAddress local;
+    std::uint32_t backlog = 0;
+    TcpSocketOptions options;
+    std::deque<std::uint32_t> accept_queue;  // established children, oldest first
+    std::uint32_t half_open = 0;             // children in SYN-RECEIVED
+  };
+  struct Slot {
+    std::uint32_t generation = 0;
+    std::unique_ptr<TcpConnection> connection;
+    std::unique_ptr<Listener> listener;
+    std::optional<std::uint32_t> parent;  // the listener of a connection not yet accepted
+    bool user_owned = false;
+    bool queued_event = false;
+    std::uint8_t pending_events = 0;
+  };
+
+  void transmit(const FourTuple& tuple, const wire::TcpHeader& header,
+                std::span<const wire::Bytes> payload) override;
+  Slot* find(SocketHandle socket);
+  const Slot* find(SocketHandle socket) const;
+  std::uint32_t allocate_slot();
+  void free_slot(std::uint32_t index);
+  void after_call(std::uint32_t index);
+  void notify(std::uint32_t index, std::uint8_t events);
+  std::optional<std::uint32_t> find_listener(Ipv4Addr address, std::uint16_t port) const;
+  void on_listener_segment(std::uint32_t listener, const FourTuple& tuple, const SegmentIn& seg,
+                           Instant now);
+  void accept_syn(std::uint32_t listener, const FourTuple& tuple, const SegmentIn& seg,
+                  Instant now);
+  void send_cookie_syn_ack(const FourTuple& tuple, const SegmentIn& syn, Instant now);
+  void accept_cookie(std::uint32_t listener, const FourTuple& tuple, const SegmentIn& ack,
+                     Instant now);
+  void reset_unknown(const FourTuple& tuple, const SegmentIn& seg);
+  std::uint32_t create_connection(const FourTuple& tuple, const TcpSocketOptions& options,
+                                  Instant now);
+  std::uint16_t route_mtu(Ipv4Addr remote) const;
+  bool port_in_use(Ipv4Addr local, std::uint16_t port) const;
+
+  TcpSettings settings_;
+  Ipv4Layer& ipv4_;
+  RouteTable& routes_;
+  InterfaceTable& interfaces_;
+  Counters& counters_;
+  IsnGenerator isn_;
+  SynCookies cookies_;
+  EphemeralPorts ports_;
+  DeadlineQueue deadlines_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::unordered_map<FourTuple, std::uint32_t, FourTupleHash> demux_;
+  std::vector<std::uint32_t> listeners_;
+  std::deque<std::uint32_t> event_queue_;
+  std::vector<DeadlineQueue::Id> due_;  // scratch for poll()
+  Instant now_;                          // of the current entry point, for transmit()
+};
+
+}  // namespace tapstack
