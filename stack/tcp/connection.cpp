@@ -69,7 +69,9 @@ void TcpConnection::open_passive(const SegmentIn& syn, SeqNum iss, Instant now) 
   receive_buffer_.start(syn.seq + 1);
   rcv_adv_ = syn.seq + 1;
   negotiate(syn);
-  update_ts_recent(syn);
+  // RFC 7323 §4.3: TS.Recent starts from the SYN (update_ts_recent()'s Last.ACK.sent rule
+  // cannot apply yet), so the SYN-ACK echoes the SYN's TSval.
+  if (syn.options.timestamps) ts_recent_ = syn.options.timestamps->value;
   snd_wnd_ = syn.window;  // RFC 7323 §2.2: the window of a SYN is never scaled
   max_snd_wnd_ = snd_wnd_;
   snd_wl1_ = syn.seq;
@@ -92,7 +94,8 @@ void TcpConnection::open_from_cookie(const SegmentIn& ack, SeqNum iss,
   snd_wscale_ = cookie.window_scale.value_or(0);
   smss_ = std::min<std::uint32_t>(cookie.mss, our_mss_) - (ts_enabled_ ? 12U : 0U);
   congestion_.set_smss(smss_);
-  update_ts_recent(ack);
+  // RFC 7323 §4.3: the handshake's ACK starts TS.Recent (nothing was acknowledged by us yet).
+  if (ack.options.timestamps) ts_recent_ = ack.options.timestamps->value;
   iss_ = iss;
   snd_una_ = snd_nxt_ = snd_max_ = iss + 1;
   send_buffer_.start(iss + 1);

@@ -23,6 +23,13 @@ void TcpConnection::on_segment(const SegmentIn& seg, Instant now) {
   last_received_ = now;
   if (keepalive_deadline_ != kNever) start_keepalive();
 
+  // A retransmitted SYN (our SYN-ACK was lost) lies left of RCV.NXT and would fail the
+  // acceptability test; answer it with the SYN-ACK again, as Linux does (tcp_check_req).
+  if (state_ == TcpState::syn_received && seg.has(TcpFlags::syn) && !seg.has(TcpFlags::ack) &&
+      !seg.has(TcpFlags::rst) && seg.seq == irs_) {
+    send_syn(now);
+    return;
+  }
   // First: sequence number check, after PAWS (RFC 7323 §5.3 R1-R3).
   if (paws_rejects(seg) || !acceptable(seg)) {
     ctx_.counters.add(paws_rejects(seg) ? Counter::tcp_drop_paws : Counter::tcp_drop_out_of_window);
@@ -37,10 +44,6 @@ void TcpConnection::on_segment(const SegmentIn& seg, Instant now) {
   }
   // Fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 §4.2).
   if (seg.has(TcpFlags::syn)) {
-    if (state_ == TcpState::syn_received && seg.seq == irs_) {
-      send_syn(now);  // a retransmitted SYN: our SYN-ACK was lost
-      return;
-    }
     ctx_.counters.add(Counter::tcp_challenge_syn);
     send_challenge_ack(now);
     return;

@@ -189,6 +189,7 @@ void TcpLayer::accept_cookie(std::uint32_t listener_index, const FourTuple& tupl
   const std::uint32_t index = create_connection(tuple, listener.options, now);
   slots_[index].parent = listener_index;
   ++slots_[listener_index].listener->half_open;  // handed to the accept queue in after_call
+  slots_[index].last_state = TcpState::syn_received;  // the cookie stood for SYN-RECEIVED
   slots_[index].connection->open_from_cookie(ack, ack.ack - 1, *cookie, now);
   after_call(index);
 }
@@ -245,6 +246,7 @@ void TcpLayer::after_call(std::uint32_t index) {
   TcpConnection& conn = *slot.connection;
   const std::uint8_t events = conn.take_events();
   const bool closed = conn.state() == TcpState::closed;
+  count_transition(slot, conn);
   if (slot.parent) {
     Slot& parent = slots_[*slot.parent];
     if (closed) {
@@ -255,6 +257,8 @@ void TcpLayer::after_call(std::uint32_t index) {
     }
     if ((events & tcp_event::connected) != 0) {
       --parent.listener->half_open;
+      // Queued even beyond the backlog: SYNs are only accepted while the queue has room, so
+      // the overshoot is bounded by the handshakes then in progress (syn_backlog).
       parent.listener->accept_queue.push_back(index);
       notify(*slot.parent, tcp_event::readable);
     }
@@ -269,6 +273,24 @@ void TcpLayer::after_call(std::uint32_t index) {
     return;
   }
   deadlines_.schedule(index, conn.next_deadline());
+}
+
+// The nstat counters that follow state changes (RFC 1213 tcpAttemptFails, tcpEstabResets).
+void TcpLayer::count_transition(Slot& slot, const TcpConnection& connection) {
+  const TcpState before = slot.last_state;
+  const TcpState after = connection.state();
+  slot.last_state = after;
+  if (before == after) return;
+  if (after == TcpState::established && before == TcpState::syn_received) {
+    counters_.add(Counter::tcp_passive_opens);
+  }
+  if (after != TcpState::closed) return;
+  if (before == TcpState::syn_sent || before == TcpState::syn_received) {
+    counters_.add(Counter::tcp_attempt_fails);
+  } else if ((before == TcpState::established || before == TcpState::close_wait) &&
+             connection.error().has_value()) {
+    counters_.add(Counter::tcp_estab_resets);
+  }
 }
 
 void TcpLayer::poll(Instant now) {

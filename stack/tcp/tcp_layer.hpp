@@ -92,6 +92,7 @@ class TcpLayer final : public SegmentOutput {
     bool user_owned = false;
     bool queued_event = false;
     std::uint8_t pending_events = 0;
+    TcpState last_state = TcpState::closed;  // as after the previous call: counts transitions
   };
 
   void transmit(const FourTuple& tuple, const wire::TcpHeader& header,
@@ -102,6 +103,7 @@ class TcpLayer final : public SegmentOutput {
   void free_slot(std::uint32_t index);
   void after_call(std::uint32_t index);
   void notify(std::uint32_t index, std::uint8_t events);
+  void count_transition(Slot& slot, const TcpConnection& connection);
   std::optional<std::uint32_t> find_listener(Ipv4Addr address, std::uint16_t port) const;
   void on_listener_segment(std::uint32_t listener, const FourTuple& tuple, const SegmentIn& seg,
                            Instant now);

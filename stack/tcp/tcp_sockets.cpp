@@ -101,6 +101,7 @@ Result<SocketHandle, SocketError> TcpLayer::connect(SocketAddress local, SocketA
   if (demux_.contains(tuple)) return unexpected(SocketError::address_in_use);
   const std::uint32_t index = create_connection(tuple, options, now);
   slots_[index].user_owned = true;
+  counters_.add(Counter::tcp_active_opens);
   slots_[index].connection->open_active(isn_.next(tuple, now), now);
   after_call(index);
   return SocketHandle{index, slots_[index].generation};

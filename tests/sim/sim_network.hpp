@@ -21,12 +21,17 @@ struct SimSettings {
   FaultSettings b_to_a;
   TcpSettings tcp;
   std::uint16_t mtu = 1500;
+  // Virtual time starts far from zero, as the daemon's steady clock does (since boot), so that
+  // clock-derived values (timestamps, cookies, ISNs) are exercised away from zero.
+  Instant start = at(std::chrono::hours(100));
 };
 
 class SimNetwork {
  public:
   explicit SimNetwork(const SimSettings& settings)
-      : a_(stack_settings(settings, 1)),
+      : now_(settings.start),
+        start_(settings.start),
+        a_(stack_settings(settings, 1)),
         b_(stack_settings(settings, 2)),
         a_to_b_(settings.a_to_b, settings.seed * 7 + 3),
         b_to_a_(settings.b_to_a, settings.seed * 11 + 5) {
@@ -37,6 +42,7 @@ class SimNetwork {
   Stack& a() { return a_; }
   Stack& b() { return b_; }
   Instant now() const { return now_; }
+  Duration elapsed() const { return now_ - start_; }
   const FaultInjector& a_to_b() const { return a_to_b_; }
   const FaultInjector& b_to_a() const { return b_to_a_; }
 
@@ -103,7 +109,8 @@ class SimNetwork {
     return moved;
   }
 
-  Instant now_{};
+  Instant now_;
+  Instant start_;
   Stack a_;
   Stack b_;
   FaultInjector a_to_b_;

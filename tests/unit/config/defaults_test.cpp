@@ -49,6 +49,9 @@ TEST(DefaultConfig, AgreesWithTheStructMemberDefaults) {
   EXPECT_EQ(config.ipv4, Ipv4Config{});
   EXPECT_EQ(config.tap, TapConfig{});
   EXPECT_EQ(config.ipc, IpcConfig{});
+  EXPECT_EQ(config.tcp, TcpConfig{});
+  EXPECT_EQ(config.services, ServicesConfig{});
+  EXPECT_EQ(config.fault_injection, FaultInjectionConfig{});
   EXPECT_EQ(config.log_level, Config{}.log_level);
   InterfaceConfig expected;
   expected.addresses = config.interfaces[0].addresses;
@@ -72,9 +75,28 @@ TEST(EmbeddedDefaults, SetsEveryKeyExplicitly) {
       {"tap", {"rx_buffers", "tx_buffers"}},
       {"ipc", {"socket", "group"}},
       {"log", {"level"}},
+      {"tcp",
+       {"rto_min", "rto_max", "rto_initial", "retries", "syn_retries", "synack_retries",
+        "delayed_ack", "time_wait", "keepalive_idle", "keepalive_interval", "keepalive_count",
+        "send_buffer", "send_buffer_max", "receive_buffer", "receive_buffer_max", "congestion",
+        "timestamps", "sack", "window_scaling", "syn_backlog", "syn_cookies", "ephemeral_ports",
+        "max_connections"}},
+      {"services", {"echo", "discard", "chargen", "http"}},
+      {"fault_injection", {"seed", "rx", "tx"}},
   };
   for (const auto& [section, keys] : sections) {
     for (const auto& key : keys) EXPECT_TRUE(root[section][key]) << section << '.' << key;
+  }
+  for (const char* service : {"echo", "discard", "chargen", "http"}) {
+    for (const char* key : {"enabled", "port"}) {
+      EXPECT_TRUE(root["services"][service][key]) << service << '.' << key;
+    }
+  }
+  for (const char* direction : {"rx", "tx"}) {
+    for (const char* key : {"drop", "duplicate", "corrupt", "reorder", "delay", "jitter",
+                            "reorder_delay", "rate", "queue_limit"}) {
+      EXPECT_TRUE(root["fault_injection"][direction][key]) << direction << '.' << key;
+    }
   }
   EXPECT_TRUE(root["gateway"]);
   for (const char* key : {"tap", "mac", "mtu", "addresses", "host_address"}) {
@@ -100,7 +122,9 @@ TEST(EmbeddedDefaults, EveryKeyHasACommentAbove) {
     }
     previous = line;
   }
-  EXPECT_EQ(keys, 7 + 5 + 5 + 3 + 2 + 2 + 1);
+  // interfaces, gateway, arp, ipv4, tap, ipc, log; tcp; services (4 x 2 keys); fault_injection
+  // (seed, rx and tx with 9 keys each).
+  EXPECT_EQ(keys, 7 + 5 + 5 + 3 + 2 + 2 + 1 + (1 + 23) + (1 + 4 * 3) + (1 + 1 + 2 * 10));
 }
 
 }  // namespace
