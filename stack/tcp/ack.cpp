@@ -40,12 +40,25 @@ std::uint32_t TcpConnection::apply_sack(const SegmentIn& seg) {
   return update.newly_sacked;
 }
 
+// RFC 7323 §4.1: the echoed timestamp times the segment, retransmitted or not. The echo is
+// the peer's word: one ahead of our clock, from before this connection existed, or older than
+// the largest RTO (no RTT is that long; a stale TS.Recent) is no measurement and must not
+// reach the estimator (which asserts a non-negative sample).
+std::optional<Duration> TcpConnection::timestamp_rtt(const SegmentIn& seg, Instant now) const {
+  if (!ts_enabled_ || !seg.options.timestamps || seg.options.timestamps->echo_reply == 0) {
+    return std::nullopt;
+  }
+  const auto age = static_cast<std::int32_t>(ts_value(now) - seg.options.timestamps->echo_reply);
+  const Duration rtt = std::chrono::milliseconds(age);
+  if (age < 0 || rtt > now - ts_epoch_ || rtt > ctx_.settings.rto.max) return std::nullopt;
+  return rtt;
+}
+
 std::optional<Duration> TcpConnection::take_rtt_sample(const SegmentIn& seg, SeqNum acked_to,
                                                        Instant now) {
   std::optional<Duration> sample;
   if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->echo_reply != 0) {
-    // RFC 7323 §4.1: the echoed timestamp times the segment, retransmitted or not.
-    sample = std::chrono::milliseconds(ts_value(now) - seg.options.timestamps->echo_reply);
+    sample = timestamp_rtt(seg, now);
   } else if (rtt_probe_ && acked_to >= rtt_probe_->first) {
     sample = now - rtt_probe_->second;
     rtt_probe_.reset();

@@ -24,15 +24,6 @@ std::string_view to_string(TcpState state) {
   return kNames[static_cast<std::size_t>(state)];
 }
 
-std::string_view to_string(SocketError error) {
-  static constexpr std::string_view kNames[] = {
-      "would block",         "in progress",      "connection refused", "connection reset",
-      "timed out",           "not connected",    "already connected",  "broken pipe",
-      "address in use",      "address not available", "invalid argument", "no buffer space",
-      "bad handle",          "host unreachable", "network unreachable"};
-  return kNames[static_cast<std::size_t>(error)];
-}
-
 TcpConnection::TcpConnection(Context context, const FourTuple& tuple,
                              const TcpSocketOptions& options, std::uint16_t route_mtu,
                              Instant now)
@@ -286,7 +277,11 @@ void TcpConnection::set_options(const TcpSocketOptions& options, Instant now) {
     congestion_ = CongestionController(options.congestion, smss_, now);
   }
   start_keepalive();
+  // tcp(7) TCP_CORK: "all queued partial frames are sent when the option is cleared", even
+  // with data in flight (Linux pushes with TCP_NAGLE_PUSH).
+  push_ = uncorked;
   if (uncorked || nodelay_on) output(now);
+  push_ = false;
 }
 
 void TcpConnection::start_keepalive() {

@@ -116,6 +116,7 @@ class TcpConnection {
   void on_segment_syn_sent(const SegmentIn& seg, Instant now);
   bool acceptable(const SegmentIn& seg) const;
   bool paws_rejects(const SegmentIn& seg) const;
+  void report_old_duplicate(const SegmentIn& seg);
   bool on_reset(const SegmentIn& seg, Instant now);
   bool on_ack_field(const SegmentIn& seg, Instant now);
   void on_text(const SegmentIn& seg, Instant now);
@@ -126,6 +127,7 @@ class TcpConnection {
   void on_new_ack(const SegmentIn& seg, Instant now);
   void on_duplicate_ack(const SegmentIn& seg, Instant now);
   void update_send_window(const SegmentIn& seg);
+  std::optional<Duration> timestamp_rtt(const SegmentIn& seg, Instant now) const;
   std::optional<Duration> take_rtt_sample(const SegmentIn& seg, SeqNum acked_to, Instant now);
   std::uint32_t apply_sack(const SegmentIn& seg);
   void enter_recovery(Instant now);
@@ -165,6 +167,7 @@ class TcpConnection {
   SeqNum snd_wl2_;
   std::uint8_t snd_wscale_ = 0;
   bool fin_queued_ = false;  // the application shut down sending
+  bool push_ = false;        // uncorked: send the queued short segment despite Nagle
   bool fin_sent_ = false;
   SeqNum fin_seq_;           // sequence number of our FIN, once sent
 

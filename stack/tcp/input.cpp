@@ -34,6 +34,7 @@ void TcpConnection::on_segment(const SegmentIn& seg, Instant now) {
   if (paws_rejects(seg) || !acceptable(seg)) {
     ctx_.counters.add(paws_rejects(seg) ? Counter::tcp_drop_paws : Counter::tcp_drop_out_of_window);
     if (!seg.has(TcpFlags::rst)) schedule_ack(true, now);
+    report_old_duplicate(seg);
     output(now);
     return;
   }
@@ -96,7 +97,7 @@ void TcpConnection::on_segment_syn_sent(const SegmentIn& seg, Instant now) {
   snd_una_ = seg.ack;
   send_buffer_.acknowledge(seg.ack);
   if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->echo_reply != 0) {
-    rtt_.sample(std::chrono::milliseconds(ts_value(now) - seg.options.timestamps->echo_reply));
+    if (const auto rtt = timestamp_rtt(seg, now)) rtt_.sample(*rtt);
   } else if (timeouts_ == 0 && rtt_probe_) {
     rtt_.sample(now - rtt_probe_->second);
   }
@@ -113,6 +114,15 @@ void TcpConnection::on_segment_syn_sent(const SegmentIn& seg, Instant now) {
   schedule_ack(true, now);
   if (!seg.payload.empty() || seg.has(TcpFlags::fin)) on_text(seg, now);
   output(now);
+}
+
+// RFC 2883 §4 example 1: data entirely below RCV.NXT (our ACK was lost, or the network
+// duplicated it) fails the acceptability test, yet the ACK that answers it carries a D-SACK so
+// the sender learns the retransmission was unnecessary (as Linux's tcp_send_dupack).
+void TcpConnection::report_old_duplicate(const SegmentIn& seg) {
+  if (!sack_enabled_ || seg.payload.empty() || seg.has(TcpFlags::rst)) return;
+  const SeqNum end = seg.seq + static_cast<std::uint32_t>(seg.payload.size());
+  if (end <= receive_buffer_.rcv_nxt()) receive_buffer_.write(seg.seq, seg.payload);
 }
 
 // RFC 7323 §5.3: drop a non-RST segment whose timestamp is older than TS.Recent.

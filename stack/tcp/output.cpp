@@ -84,7 +84,7 @@ bool TcpConnection::send_new_data(Instant now, std::uint32_t allowance) {
     // send a short segment only if it is all we have and Nagle is off, or it fills half the
     // largest window the peer offered. TCP_CORK holds even that.
     const bool all_queued = length == available;
-    const bool nagle_allows = all_queued && options_.no_delay && !options_.cork;
+    const bool nagle_allows = all_queued && (options_.no_delay || push_) && !options_.cork;
     const bool half_window = max_snd_wnd_ > 0 && length >= max_snd_wnd_ / 2 && !options_.cork;
     if (!nagle_allows && !half_window) return false;
   }

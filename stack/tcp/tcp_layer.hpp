@@ -20,23 +20,9 @@
 
 namespace tapstack {
 
-// Names a socket of the TcpLayer. The generation makes a stale handle (of a freed slot that
-// was reused) fail with bad_handle instead of reaching another socket.
-struct SocketHandle {
-  std::uint32_t index = 0;
-  std::uint32_t generation = 0;
-  bool operator==(const SocketHandle&) const = default;
-};
-
 struct TcpSocketEvent {
   SocketHandle socket;
   std::uint8_t events = 0;  // tcp_event bits; for a listener, `readable` = accept queue non-empty
-};
-
-struct SocketAddress {
-  Ipv4Addr address;
-  std::uint16_t port = 0;
-  bool operator==(const SocketAddress&) const = default;
 };
 
 class TcpLayer final : public SegmentOutput {

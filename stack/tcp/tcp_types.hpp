@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "stack/base/time.hpp"
+#include "stack/socket/socket_types.hpp"
 #include "stack/tcp/congestion/congestion_control.hpp"
 #include "stack/tcp/rtt_estimator.hpp"
 
@@ -28,26 +29,6 @@ enum class TcpState : std::uint8_t {
 
 std::string_view to_string(TcpState state);
 
-// Socket call failures. One value per errno a program can see; errno mapping lives in ipc/.
-enum class SocketError : std::uint8_t {
-  would_block,          // EAGAIN
-  in_progress,          // EINPROGRESS
-  connection_refused,   // ECONNREFUSED
-  connection_reset,     // ECONNRESET
-  timed_out,            // ETIMEDOUT
-  not_connected,        // ENOTCONN
-  already_connected,    // EISCONN
-  broken_pipe,          // EPIPE
-  address_in_use,       // EADDRINUSE
-  address_not_available,  // EADDRNOTAVAIL
-  invalid_argument,     // EINVAL
-  no_buffer_space,      // ENOBUFS
-  bad_handle,           // EBADF
-  host_unreachable,     // EHOSTUNREACH
-  network_unreachable,  // ENETUNREACH
-};
-
-std::string_view to_string(SocketError error);
 
 // Stack-wide TCP defaults (config `tcp:`). Values follow Linux's defaults unless noted.
 struct TcpSettings {

@@ -153,10 +153,17 @@ TEST_F(TcpConnectionInput, EchoAheadOfOurClockIsNoRttSample) {
   write(100);
   take();
   now_ += 50ms;
-  peer_echo_ = 0xfffffff0;  // garbage: far ahead of our TSval (~61)
+  peer_echo_ = 1051;  // our TSval is 51 (50 ms + 1): this echo is 1 s in our future
   deliver(kPeerIss + 1, kIss + 101);
   EXPECT_EQ(conn().info().srtt, srtt);
   EXPECT_EQ(conn().info().send_queue, 0U);  // the ACK itself was processed
+  write(100);
+  take();
+  // 51 - 0xfffffff0 = 67 modulo 2^32: "67 ms ago", but before the connection existed (50 ms).
+  peer_echo_ = 0xfffffff0;
+  deliver(kPeerIss + 1, kIss + 201);
+  EXPECT_EQ(conn().info().srtt, srtt);
+  EXPECT_EQ(conn().info().send_queue, 0U);
 }
 
 TEST_F(TcpConnectionInput, EchoOfAncientTimestampIsNoRttSample) {
