@@ -10,7 +10,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from netns import HERE, PYTHON, STACK_ADDRESS, TAP, DaemonTestCase
+import subprocess
+
+from netns import DAEMON_MAC, HERE, PYTHON, STACK_ADDRESS, TAP, DaemonTestCase
 
 CYCLE = bytes(i % 251 for i in range(251))
 MB = 1_000_000
@@ -132,3 +134,23 @@ class TcpServicesTest(DaemonTestCase):
 
     def test_transfers_under_5_percent_loss(self) -> None:
         self.transfers_under_loss(5, 20 * MB)
+
+    # --- SYN flood ---------------------------------------------------------------------------
+
+    def test_connections_succeed_during_a_syn_flood(self) -> None:
+        flood = subprocess.Popen(self.namespace.command([
+            PYTHON, str(HERE / "syn_flood.py"), "--interface", TAP, "--stack-mac", DAEMON_MAC,
+            "--stack-ip", STACK_ADDRESS, "--port", "7", "--seconds", "15"]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: flood.poll() is None and flood.kill())
+        self.assertEqual(flood.stdout.readline().strip(), "flooding")
+        try:
+            for _ in range(10):
+                self.tool("connect", STACK_ADDRESS, "7", timeout_s=10)
+        finally:
+            out, err = flood.communicate(timeout=60)
+        self.assertEqual(flood.returncode, 0, err)
+        self.assertGreater(json.loads(out.strip().splitlines()[-1])["sent"], 5000)
+        self.assert_ping_works()
+        counters = self.stop_daemon()
+        self.assertGreater(counters["tcp_syncookies_sent"], 0)
