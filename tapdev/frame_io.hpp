@@ -90,6 +90,9 @@ class FrameIo {
   bool uses_nowait_bursts() const { return nowait_bursts_; }
   std::uint32_t reads_in_flight() const { return reads_in_flight_; }
   std::size_t writes_in_flight() const { return tx_slots_.size() - tx_free_.size(); }
+  // Writes submit() can still take without dropping: the caller keeps the rest queued (the
+  // stack's TX queue), so a full device pushes back instead of losing frames.
+  std::size_t tx_room() const { return tx_free_.size(); }
 
  private:
   // parked_read: waits for a frame; burst_read: RWF_NOWAIT, takes a queued frame or fails.
