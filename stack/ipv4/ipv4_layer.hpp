@@ -65,6 +65,8 @@ class Ipv4Layer {
   Result<void, Ipv4SendError> send(const Ipv4SendParams& params, std::span<const wire::Bytes> parts,
                                    Instant now);
 
+  // Frames the link can still queue (see LinkOutput::room).
+  std::size_t tx_room() const { return link_.room(); }
   void poll(Instant now) { reassembly_.poll(now); }
   Instant next_deadline() const { return reassembly_.next_deadline(); }
   const ReassemblyQueue& reassembly() const { return reassembly_; }

@@ -3,6 +3,7 @@
 // headroom for every header the layers above will prepend.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 
 #include "stack/base/ring_queue.hpp"
@@ -23,6 +24,10 @@ class LinkOutput {
 
   // An empty buffer with kTxHeadroom reserved; nullopt (counted) when the pool is exhausted.
   std::optional<PacketBuffer> allocate();
+  // Frames that can be queued now: the smaller of free TX buffers and free queue slots.
+  std::size_t room() const {
+    return std::min(pool_.available(), queue_.capacity() - queue_.size());
+  }
   // Prepends the Ethernet header and queues the frame; counts a drop when the queue is full.
   void send(const Interface& interface, MacAddr destination, wire::EtherType type,
             PacketBuffer packet);

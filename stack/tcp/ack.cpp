@@ -159,6 +159,10 @@ void TcpConnection::enter_recovery(Instant now) {
 // RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send NextSeg().
 void TcpConnection::send_recovery_segments(Instant now) {
   for (int guard = 0; guard < 1024; ++guard) {
+    if (!ctx_.output.has_room()) {
+      output_blocked_ = true;
+      return;
+    }
     const std::uint32_t in_pipe = pipe();
     const std::uint32_t cwnd = congestion_.cwnd();
     if (in_pipe + smss_ > cwnd) return;

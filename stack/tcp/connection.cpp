@@ -25,7 +25,7 @@ std::string_view to_string(TcpState state) {
 }
 
 TcpConnection::TcpConnection(Context context, const FourTuple& tuple,
-                             const TcpSocketOptions& options, std::uint16_t route_mtu,
+                             const TcpSocketOptions& options, std::uint16_t route_mtu, std::uint32_t ts_offset,
                              Instant now)
     : ctx_(context),
       tuple_(tuple),
@@ -40,7 +40,8 @@ TcpConnection::TcpConnection(Context context, const FourTuple& tuple,
       congestion_(options.congestion_set ? options.congestion : context.settings.congestion,
                   536, now),
       last_received_(now),
-      ts_epoch_(now) {
+      ts_epoch_(now),
+      ts_offset_(ts_offset) {
   rcv_wscale_ = context.settings.window_scaling
                     ? window_scale_for(autotune_ ? context.settings.receive_buffer_max
                                                  : receive_buffer_.capacity())
@@ -52,7 +53,20 @@ void TcpConnection::open_active(SeqNum iss, Instant now) {
   snd_una_ = snd_nxt_ = snd_max_ = iss;
   send_buffer_.start(iss + 1);
   enter(TcpState::syn_sent, now);
+  if (!ctx_.output.has_room()) {
+    output_blocked_ = true;  // resume_output() sends the SYN (a burst of connect() calls)
+    return;
+  }
   send_syn(now);
+}
+
+void TcpConnection::resume_output(Instant now) {
+  output_blocked_ = false;
+  if (state_ == TcpState::syn_sent && snd_max_ == iss_) {
+    send_syn(now);  // open_active() found no room
+    return;
+  }
+  output(now);
 }
 
 void TcpConnection::open_passive(const SegmentIn& syn, SeqNum iss, Instant now) {
@@ -386,10 +400,13 @@ bool TcpConnection::may_reuse_for(const SegmentIn& syn) const {
   if (state_ != TcpState::time_wait) return false;
   // RFC 6191 §2: with timestamps, a SYN whose TSval is newer; otherwise (RFC 1122 §4.2.2.13)
   // a SYN whose sequence number is above the old connection's.
+  // An equal TSval falls back to the sequence number (RFC 6191 §2, second rule).
+  const bool seq_newer = syn.seq > receive_buffer_.rcv_nxt() + 1;
   if (ts_enabled_ && syn.options.timestamps) {
-    return static_cast<std::int32_t>(syn.options.timestamps->value - ts_recent_) > 0;
+    const auto newer = static_cast<std::int32_t>(syn.options.timestamps->value - ts_recent_);
+    return newer > 0 || (newer == 0 && seq_newer);
   }
-  return syn.seq > receive_buffer_.rcv_nxt() + 1;
+  return seq_newer;
 }
 
 TcpConnectionInfo TcpConnection::info() const {

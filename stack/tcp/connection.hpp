@@ -63,7 +63,7 @@ class TcpConnection {
 
   // `route_mtu` is the IP MTU toward the peer; our MSS is clamped to it (RFC 9293 §3.7.1).
   TcpConnection(Context context, const FourTuple& tuple, const TcpSocketOptions& options,
-                std::uint16_t route_mtu, Instant now);
+                std::uint16_t route_mtu, std::uint32_t ts_offset, Instant now);
 
   // Active open (RFC 9293 §3.10.1): CLOSED -> SYN-SENT, sends the SYN.
   void open_active(SeqNum iss, Instant now);
@@ -97,6 +97,9 @@ class TcpConnection {
   bool writable() const;
   bool peer_closed() const { return fin_received_; }
   std::uint8_t take_events();
+  // Output stopped because SegmentOutput::has_room() said no; resume_output() continues.
+  bool output_blocked() const { return output_blocked_; }
+  void resume_output(Instant now);
   TcpConnectionInfo info() const;
   // The peer's timestamp clock has moved past `tsval`, or its ISN past our rcv_nxt: a new SYN
   // for this tuple may reuse it from TIME-WAIT (RFC 6191).
@@ -154,6 +157,7 @@ class TcpConnection {
   TcpState state_ = TcpState::closed;
   std::optional<SocketError> error_;
   std::uint8_t events_ = 0;
+  bool output_blocked_ = false;
 
   // Send sequence space (RFC 9293 §3.3.1). snd_max_ is the highest sequence sent: after a
   // timeout snd_nxt_ goes back to snd_una_ and resends toward it.
@@ -222,7 +226,11 @@ class TcpConnection {
   std::uint32_t quick_acks_ = 16;  // Linux quickack mode at start
   Instant last_received_;
   Instant last_challenge_ack_ = Instant::min();
-  Instant ts_epoch_;
+  Instant ts_epoch_;  // creation: no RTT sample can be older
+  // RFC 7323 §5.4: TSval = the stack's millisecond clock plus an offset per address pair, so
+  // successive connections between two hosts keep increasing timestamps (RFC 6191 reuse) and
+  // a SYN-cookie connection continues the clock its SYN-ACK started.
+  std::uint32_t ts_offset_;
 };
 
 }  // namespace tapstack

@@ -35,6 +35,11 @@ void TcpConnection::on_segment(const SegmentIn& seg, Instant now) {
     ctx_.counters.add(paws_rejects(seg) ? Counter::tcp_drop_paws : Counter::tcp_drop_out_of_window);
     if (!seg.has(TcpFlags::rst)) schedule_ack(true, now);
     report_old_duplicate(seg);
+    // RFC 9293 §3.10.7.4 (TIME-WAIT): a retransmitted FIN lies left of RCV.NXT, so it lands
+    // here; acknowledge it (above) and restart the 2 MSL timeout.
+    if (state_ == TcpState::time_wait && seg.has(TcpFlags::fin) && !seg.has(TcpFlags::rst)) {
+      time_wait_deadline_ = now + ctx_.settings.time_wait;
+    }
     output(now);
     return;
   }
@@ -80,6 +85,8 @@ void TcpConnection::on_segment_syn_sent(const SegmentIn& seg, Instant now) {
     return;
   }
   if (!seg.has(TcpFlags::syn)) return;
+  // Keepalive idle time counts from the peer's SYN, not from the connect() call.
+  last_received_ = now;
   irs_ = seg.seq;
   receive_buffer_.start(seg.seq + 1);
   rcv_adv_ = seg.seq + 1;

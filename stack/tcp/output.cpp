@@ -19,8 +19,8 @@ bool may_send_data(TcpState s) {
 }  // namespace
 
 std::uint32_t TcpConnection::ts_value(Instant now) const {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - ts_epoch_).count();
-  return static_cast<std::uint32_t>(ms) + 1;  // never 0: an echoed 0 means "no timestamp"
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  return static_cast<std::uint32_t>(ms.count()) + ts_offset_;
 }
 
 std::uint32_t TcpConnection::receive_window() const {
@@ -49,6 +49,10 @@ void TcpConnection::output(Instant now) {
       // RFC 3042: the first two duplicate ACKs each allow one more segment beyond cwnd.
       const std::uint32_t cwnd = congestion_.cwnd() + std::min(dupacks_, 2U) * smss_;
       for (int guard = 0; guard < 4096; ++guard) {
+        if (!ctx_.output.has_room()) {
+          output_blocked_ = true;
+          break;
+        }
         const auto flight = static_cast<std::uint32_t>(snd_nxt_ - snd_una_);
         if (!send_new_data(now, cwnd > flight ? cwnd - flight : 0)) break;
       }

@@ -33,6 +33,9 @@ class SegmentOutput {
   // `payload` (each part but the last of even length). Copies what it needs.
   virtual void transmit(const FourTuple& tuple, const wire::TcpHeader& header,
                         std::span<const wire::Bytes> payload) = 0;
+  // Whether a data segment may go out now. False while the device's queue is nearly full: the
+  // connection stops sending data and is resumed later (backpressure instead of local drops).
+  virtual bool has_room() const { return true; }
 };
 
 }  // namespace tapstack

@@ -10,6 +10,8 @@ namespace {
 using wire::TcpFlags;
 
 constexpr std::uint8_t kIpProtocolTcp = 6;
+// TX frames kept free for ACKs, resets, ARP and ICMP when data senders back off.
+constexpr std::size_t kControlReserve = 64;
 
 std::uint8_t window_scale_for(std::size_t buffer) {
   std::uint8_t shift = 0;
@@ -32,7 +34,7 @@ Counter counter_for(wire::TcpError error) {
 TcpLayer::TcpLayer(const TcpSettings& settings, Ipv4Layer& ipv4, RouteTable& routes,
                    InterfaceTable& interfaces, Random& random, Counters& counters)
     : settings_(settings), ipv4_(ipv4), routes_(routes), interfaces_(interfaces),
-      counters_(counters), isn_(random), cookies_(random),
+      counters_(counters), isn_(random), cookies_(random), ts_secret_(SipKey::random(random)),
       ports_(random, settings.ephemeral_first, settings.ephemeral_last) {}
 
 TcpLayer::~TcpLayer() = default;
@@ -148,9 +150,7 @@ void TcpLayer::send_cookie_syn_ack(const FourTuple& tuple, const SegmentIn& syn,
     wanted.window_scale = syn.options.window_scale;
   }
   wanted.sack_permitted = ts && settings_.sack && syn.options.sack_permitted;
-  const auto ts_now = static_cast<std::uint32_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
-  const auto cookie = cookies_.encode(tuple, syn.seq, wanted, ts, ts_now, now);
+  const auto cookie = cookies_.encode(tuple, syn.seq, wanted, ts, ts_now(tuple, now), now);
   wire::TcpHeader h;
   h.source_port = tuple.local_port;
   h.destination_port = tuple.remote_port;
@@ -225,7 +225,7 @@ std::uint32_t TcpLayer::create_connection(const FourTuple& tuple, const TcpSocke
   const std::uint32_t index = allocate_slot();
   slots_[index].connection = std::make_unique<TcpConnection>(
       TcpConnection::Context{settings_, *this, counters_}, tuple, options,
-      route_mtu(tuple.remote_addr), now);
+      route_mtu(tuple.remote_addr), ts_offset(tuple), now);
   demux_.emplace(tuple, index);
   return index;
 }
@@ -273,6 +273,10 @@ void TcpLayer::after_call(std::uint32_t index) {
     return;
   }
   deadlines_.schedule(index, conn.next_deadline());
+  if (conn.output_blocked() && !slot.blocked) {
+    slot.blocked = true;
+    blocked_.push_back(index);
+  }
 }
 
 // The nstat counters that follow state changes (RFC 1213 tcpAttemptFails, tcpEstabResets).
@@ -300,6 +304,29 @@ void TcpLayer::poll(Instant now) {
   for (const auto index : due_) {
     if (!slots_[index].connection) continue;
     slots_[index].connection->on_timer(now);
+    after_call(index);
+  }
+  resume_blocked(now);
+}
+
+bool TcpLayer::has_room() const { return ipv4_.tx_room() > kControlReserve; }
+
+Instant TcpLayer::next_deadline() const {
+  if (!blocked_.empty() && has_room()) return Instant{};
+  return deadlines_.next_deadline();
+}
+
+// Round robin over the connections that stopped for lack of TX room, while room lasts; one
+// that blocks again goes to the back.
+void TcpLayer::resume_blocked(Instant now) {
+  for (std::size_t n = blocked_.size(); n > 0 && !blocked_.empty() && has_room(); --n) {
+    const std::uint32_t index = blocked_.front();
+    blocked_.pop_front();
+    Slot& slot = slots_[index];
+    if (!slot.blocked) continue;  // freed meanwhile
+    slot.blocked = false;
+    if (!slot.connection || slot.connection->state() == TcpState::closed) continue;
+    slot.connection->resume_output(now);
     after_call(index);
   }
 }
@@ -335,6 +362,18 @@ void TcpLayer::transmit(const FourTuple& tuple, const wire::TcpHeader& header,
   params.protocol = kIpProtocolTcp;
   params.dont_fragment = true;  // RFC 1191 path MTU discovery, as Linux
   (void)ipv4_.send(params, std::span{parts.data(), count}, now_);
+}
+
+// RFC 7323 §5.4: a secret offset per address pair (ports left out, as Linux's ts_off).
+std::uint32_t TcpLayer::ts_offset(const FourTuple& tuple) const {
+  return static_cast<std::uint32_t>(
+      siphash24(ts_secret_, FourTuple{tuple.local_addr, 0, tuple.remote_addr, 0}));
+}
+
+// The TSval a connection of `tuple` sends at `now` (TcpConnection::ts_value).
+std::uint32_t TcpLayer::ts_now(const FourTuple& tuple, Instant now) const {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  return static_cast<std::uint32_t>(ms.count()) + ts_offset(tuple);
 }
 
 std::uint16_t TcpLayer::route_mtu(Ipv4Addr remote) const {

@@ -33,7 +33,8 @@ class TcpLayer final : public SegmentOutput {
 
   void receive(const Ipv4Datagram& datagram, Instant now);
   void poll(Instant now);
-  Instant next_deadline() const { return deadlines_.next_deadline(); }
+  // The earliest timer; "already due" while blocked senders could resume (see has_room).
+  Instant next_deadline() const;
 
   // Socket API. Errors are the kernel's (see SocketError).
   Result<SocketHandle, SocketError> listen(SocketAddress local, std::uint32_t backlog,
@@ -78,11 +79,14 @@ class TcpLayer final : public SegmentOutput {
     bool user_owned = false;
     bool queued_event = false;
     std::uint8_t pending_events = 0;
-    TcpState last_state = TcpState::closed;  // as after the previous call: counts transitions
+    TcpState last_state = TcpState::closed;
+    bool blocked = false;  // in blocked_: waiting for room in the TX queue  // as after the previous call: counts transitions
   };
 
   void transmit(const FourTuple& tuple, const wire::TcpHeader& header,
                 std::span<const wire::Bytes> payload) override;
+  bool has_room() const override;
+  void resume_blocked(Instant now);
   Slot* find(SocketHandle socket);
   const Slot* find(SocketHandle socket) const;
   std::uint32_t allocate_slot();
@@ -102,6 +106,8 @@ class TcpLayer final : public SegmentOutput {
   std::uint32_t create_connection(const FourTuple& tuple, const TcpSocketOptions& options,
                                   Instant now);
   std::uint16_t route_mtu(Ipv4Addr remote) const;
+  std::uint32_t ts_offset(const FourTuple& tuple) const;
+  std::uint32_t ts_now(const FourTuple& tuple, Instant now) const;
   bool port_in_use(Ipv4Addr local, std::uint16_t port) const;
 
   TcpSettings settings_;
@@ -111,6 +117,7 @@ class TcpLayer final : public SegmentOutput {
   Counters& counters_;
   IsnGenerator isn_;
   SynCookies cookies_;
+  SipKey ts_secret_;
   EphemeralPorts ports_;
   DeadlineQueue deadlines_;
   std::vector<Slot> slots_;
@@ -118,6 +125,7 @@ class TcpLayer final : public SegmentOutput {
   std::unordered_map<FourTuple, std::uint32_t, FourTupleHash> demux_;
   std::vector<std::uint32_t> listeners_;
   std::deque<std::uint32_t> event_queue_;
+  std::deque<std::uint32_t> blocked_;  // connections whose output waits for TX room, in order
   std::vector<DeadlineQueue::Id> due_;  // scratch for poll()
   Instant now_;                          // of the current entry point, for transmit()
 };

@@ -71,13 +71,20 @@ class SimNetwork {
     return true;
   }
 
-  // Runs until `done()` or virtual time passes `limit`. Returns done().
+  // Runs until `done()` or until virtual time reaches `limit` (the clock then stands at
+  // `limit`, as if the network had been idle until then). Returns done().
   bool run_until(const std::function<bool()>& done, const std::function<bool()>& on_idle,
                  Instant limit) {
     for (;;) {
       settle(on_idle);
       if (done()) return true;
-      if (!advance(limit)) return done();
+      if (!advance(limit)) {
+        now_ = std::max(now_, limit);
+        a_.poll(now_);
+        b_.poll(now_);
+        settle(on_idle);
+        return done();
+      }
     }
   }
 

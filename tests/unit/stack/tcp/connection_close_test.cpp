@@ -149,9 +149,9 @@ TEST_F(TcpConnectionClose, TimeWaitReuseWithoutTimestamps) {
   ASSERT_EQ(conn().state(), TcpState::time_wait);
   // RFC 1122 §4.2.2.13: only a SYN above the old RCV.NXT (5002).
   const SegmentIn above{SeqNum{kPeerIss + 3}, SeqNum{}, TcpFlags::syn, 65535, {}, {}};
-  const SegmentIn at{SeqNum{kPeerIss + 2}, SeqNum{}, TcpFlags::syn, 65535, {}, {}};
+  const SegmentIn equal{SeqNum{kPeerIss + 2}, SeqNum{}, TcpFlags::syn, 65535, {}, {}};
   EXPECT_TRUE(conn().may_reuse_for(above));
-  EXPECT_FALSE(conn().may_reuse_for(at));
+  EXPECT_FALSE(conn().may_reuse_for(equal));
   establish_plain();
   EXPECT_FALSE(conn().may_reuse_for(above));  // not in TIME-WAIT
 }

@@ -25,6 +25,7 @@ using wire::TcpFlags;
 inline constexpr std::uint32_t kIss = 1000;
 inline constexpr std::uint32_t kPeerIss = 5000;
 inline constexpr std::uint16_t kMtu = 1500;
+inline constexpr std::uint32_t kTsOffset = 1000;  // TSval = virtual ms + offset (RFC 7323 §5.4)
 inline constexpr std::uint16_t kPeerMss = 1460;
 
 // One segment the connection transmitted.
@@ -76,7 +77,7 @@ class ConnectionTest : public ::testing::Test {
   // Creates the connection (CLOSED) at the current time.
   TcpConnection& make(const TcpSocketOptions& options = {}, std::uint16_t mtu = kMtu) {
     conn_ = std::make_unique<TcpConnection>(TcpConnection::Context{settings_, out_, counters_},
-                                            tuple_, options, mtu, now_);
+                                            tuple_, options, mtu, kTsOffset, now_);
     return *conn_;
   }
   TcpConnection& conn() { return *conn_; }
@@ -174,6 +175,11 @@ class ConnectionTest : public ::testing::Test {
     return r.value_or(0);
   }
   std::uint64_t count(Counter c) const { return counters_.get(c); }
+  // Our TSval at `t`: virtual milliseconds plus the per-pair offset (RFC 7323 §5.4).
+  static std::uint32_t our_ts(Instant t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+    return static_cast<std::uint32_t>(ms.count()) + kTsOffset;
+  }
 
   TcpSettings settings_;
   Counters counters_;

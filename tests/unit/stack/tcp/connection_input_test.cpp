@@ -153,14 +153,14 @@ TEST_F(TcpConnectionInput, EchoAheadOfOurClockIsNoRttSample) {
   write(100);
   take();
   now_ += 50ms;
-  peer_echo_ = 1051;  // our TSval is 51 (50 ms + 1): this echo is 1 s in our future
+  peer_echo_ = our_ts(now_) + 1000;  // 1 s in our future
   deliver(kPeerIss + 1, kIss + 101);
   EXPECT_EQ(conn().info().srtt, srtt);
   EXPECT_EQ(conn().info().send_queue, 0U);  // the ACK itself was processed
   write(100);
   take();
-  // 51 - 0xfffffff0 = 67 modulo 2^32: "67 ms ago", but before the connection existed (50 ms).
-  peer_echo_ = 0xfffffff0;
+  // "67 ms ago", but the connection exists for 50 ms only: not a TSval we sent.
+  peer_echo_ = our_ts(now_) - 67;
   deliver(kPeerIss + 1, kIss + 201);
   EXPECT_EQ(conn().info().srtt, srtt);
   EXPECT_EQ(conn().info().send_queue, 0U);
@@ -171,7 +171,7 @@ TEST_F(TcpConnectionInput, EchoOfAncientTimestampIsNoRttSample) {
   now_ += 300s;
   write(100);
   take();
-  peer_echo_ = 1;  // our TSval 300 s ago: longer than any RTO, no RTT measures that
+  peer_echo_ = our_ts(now_ - 300s);  // 300 s ago: longer than any RTO (120 s)
   deliver(kPeerIss + 1, kIss + 101);
   EXPECT_EQ(conn().info().srtt, srtt);
 }

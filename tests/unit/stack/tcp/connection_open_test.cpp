@@ -19,8 +19,8 @@ TEST_F(TcpConnectionOpen, ActiveOpenSynCarriesAllOptions) {
   // 6291456 >> 6 = 98304 > 65535, 6291456 >> 7 = 49152.
   EXPECT_EQ(syn.options.window_scale, 7);
   EXPECT_TRUE(syn.options.sack_permitted);
-  // TSval counts milliseconds from the connection's creation, starting at 1; TSecr 0 in a SYN.
-  EXPECT_EQ(syn.options.timestamps, (wire::TcpTimestamps{1, 0}));
+  // TSval: virtual ms (10 s) + the pair's offset (1000); TSecr 0 in a SYN.
+  EXPECT_EQ(syn.options.timestamps, (wire::TcpTimestamps{11000, 0}));
   EXPECT_EQ(syn.window, 65535);  // RFC 7323 §2.2: never scaled in a SYN; 128 KiB capped
 }
 
@@ -42,7 +42,7 @@ TEST_F(TcpConnectionOpen, SynAckEstablishesAndNegotiatesEverything) {
   conn().open_active(SeqNum{kIss}, now_);
   take();
   now_ += 10ms;
-  peer_echo_ = 1;  // the SYN's TSval
+  peer_echo_ = 11000;  // the SYN's TSval
   deliver(Peer{kPeerIss, kIss + 1, TcpFlags::syn | TcpFlags::ack, 65535, full_syn_options(), 0});
   EXPECT_EQ(conn().state(), TcpState::established);
   EXPECT_EQ(conn().take_events(), tcp_event::connected | tcp_event::writable);
@@ -50,7 +50,7 @@ TEST_F(TcpConnectionOpen, SynAckEstablishesAndNegotiatesEverything) {
   EXPECT_TRUE(ack.is(TcpFlags::ack));
   EXPECT_EQ(ack.seq, kIss + 1);
   EXPECT_EQ(ack.ack, kPeerIss + 1);
-  EXPECT_EQ(ack.options.timestamps, (wire::TcpTimestamps{11, peer_tsval_}));  // 10 ms + 1
+  EXPECT_EQ(ack.options.timestamps, (wire::TcpTimestamps{11010, peer_tsval_}));  // 10 ms later
   EXPECT_EQ(ack.window, 131072 >> 7);  // the 128 KiB buffer, scaled by our shift 7
   const auto info = conn().info();
   EXPECT_TRUE(info.sack);
@@ -59,7 +59,7 @@ TEST_F(TcpConnectionOpen, SynAckEstablishesAndNegotiatesEverything) {
   EXPECT_EQ(info.rcv_wscale, 7);
   EXPECT_EQ(info.smss, 1448U);  // min(1460, 1460) - 12 bytes of timestamp option (RFC 7323)
   EXPECT_EQ(info.snd_wnd, 65535U);  // RFC 7323 §2.2: the SYN-ACK's window is not scaled
-  EXPECT_EQ(info.srtt, Duration{10ms});  // TS echo: 11 - 1
+  EXPECT_EQ(info.srtt, Duration{10ms});  // TS echo: 11010 - 11000
   EXPECT_EQ(info.cwnd, 14480U);  // RFC 6928: min(10 * 1448, max(2 * 1448, 14600))
 }
 
@@ -107,7 +107,7 @@ TEST_F(TcpConnectionOpen, PassiveOpenAnswersWithMatchingOptions) {
   EXPECT_EQ(synack.options.window_scale, 7);
   EXPECT_TRUE(synack.options.sack_permitted);
   // RFC 7323 §3.2: the SYN-ACK echoes the SYN's TSval.
-  EXPECT_EQ(synack.options.timestamps, (wire::TcpTimestamps{1, peer_tsval_}));
+  EXPECT_EQ(synack.options.timestamps, (wire::TcpTimestamps{11000, peer_tsval_}));
 
   now_ += 5ms;
   deliver(kPeerIss + 1, kIss + 1);  // the final ACK
