@@ -10,6 +10,8 @@
 
 #include "stack/base/address.hpp"
 #include "stack/base/time.hpp"
+#include "stack/fault/fault_injector.hpp"
+#include "stack/tcp/congestion/congestion_control.hpp"
 
 namespace tapstack::config {
 
@@ -57,6 +59,64 @@ struct IpcConfig {
   bool operator==(const IpcConfig&) const = default;
 };
 
+// TCP defaults for every connection (`tcp:`); mapped onto the stack's TcpSettings. Linux's values.
+struct TcpConfig {
+  Duration rto_min = std::chrono::milliseconds(200);
+  Duration rto_max = std::chrono::seconds(120);
+  Duration rto_initial = std::chrono::seconds(1);
+  std::uint32_t retries = 15;  // retransmissions before ETIMEDOUT (tcp_retries2)
+  std::uint32_t syn_retries = 6;
+  std::uint32_t synack_retries = 5;
+  Duration delayed_ack = std::chrono::milliseconds(40);
+  Duration time_wait = std::chrono::seconds(60);
+  Duration keepalive_idle = std::chrono::hours(2);
+  Duration keepalive_interval = std::chrono::seconds(75);
+  std::uint32_t keepalive_count = 9;
+  std::uint64_t send_buffer = 256 * 1024;
+  std::uint64_t send_buffer_max = 4 * 1024 * 1024;
+  std::uint64_t receive_buffer = 128 * 1024;
+  std::uint64_t receive_buffer_max = 6 * 1024 * 1024;
+  CongestionAlgorithm congestion = CongestionAlgorithm::cubic;
+  bool timestamps = true;
+  bool sack = true;
+  bool window_scaling = true;
+  std::uint32_t syn_backlog = 256;
+  bool syn_cookies = true;
+  std::uint16_t ephemeral_first = 32768;
+  std::uint16_t ephemeral_last = 60999;
+  std::uint32_t max_connections = 100000;
+
+  bool operator==(const TcpConfig&) const = default;
+};
+
+struct ServiceConfig {
+  bool enabled = true;
+  std::uint16_t port = 0;
+
+  bool operator==(const ServiceConfig&) const = default;
+};
+
+// The daemon's built-in TCP services (`services:`), listening on every stack address.
+struct ServicesConfig {
+  ServiceConfig echo{true, 7};       // RFC 862
+  ServiceConfig discard{true, 9};    // RFC 863
+  ServiceConfig chargen{true, 19};   // RFC 864
+  ServiceConfig http{true, 80};      // status page, /bytes/N, POST /sink
+
+  bool operator==(const ServicesConfig&) const = default;
+};
+
+// Link impairment on the TAP path (`fault_injection:`): rx before the stack, tx before the
+// device. Probabilities are stored as fractions 0..1 (the file writes percentages).
+struct FaultInjectionConfig {
+  FaultSettings rx;
+  FaultSettings tx;
+  std::uint64_t seed = 1;
+
+  bool enabled() const { return rx.enabled() || tx.enabled(); }
+  bool operator==(const FaultInjectionConfig&) const = default;
+};
+
 struct Config {
   std::vector<InterfaceConfig> interfaces;  // >= 1; the first is the one CLI flags change
   std::optional<Ipv4Addr> gateway;          // default route next hop
@@ -64,6 +124,9 @@ struct Config {
   Ipv4Config ipv4;
   TapConfig tap;
   IpcConfig ipc;
+  TcpConfig tcp;
+  ServicesConfig services;
+  FaultInjectionConfig fault_injection;
   LogLevel log_level = LogLevel::info;
 
   bool operator==(const Config&) const = default;

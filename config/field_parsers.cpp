@@ -176,6 +176,81 @@ ParseResult<std::string> parse_socket_path(std::string_view text) {
   return std::string(text);
 }
 
+ParseResult<bool> parse_bool(std::string_view text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return unexpected(rejection("true or false", text));
+}
+
+ParseResult<std::uint16_t> parse_port(std::string_view text) {
+  return parse_integer_in(text, limits::kServicePort);
+}
+
+ParseResult<std::pair<std::uint16_t, std::uint16_t>> parse_port_range(std::string_view text) {
+  constexpr auto kRange = limits::kTcpEphemeralPort;
+  const std::string expectation = "a port range FIRST-LAST within " +
+                                  std::to_string(kRange.min) + ".." + std::to_string(kRange.max);
+  const auto dash = text.find('-');
+  if (dash == std::string_view::npos) return unexpected(rejection(expectation, text));
+  const auto first = parse_integer_in(text.substr(0, dash), kRange);
+  const auto last = parse_integer_in(text.substr(dash + 1), kRange);
+  if (!first || !last) return unexpected(rejection(expectation, text));
+  if (*first > *last) return unexpected(rejection(expectation, text, "FIRST is above LAST"));
+  return std::pair{*first, *last};
+}
+
+ParseResult<CongestionAlgorithm> parse_congestion(std::string_view text) {
+  if (text == "cubic") return CongestionAlgorithm::cubic;
+  if (text == "newreno") return CongestionAlgorithm::newreno;
+  return unexpected(rejection("cubic or newreno", text));
+}
+
+ParseResult<double> parse_percentage(std::string_view text) {
+  const std::string expectation = "a percentage 0..100 with at most " +
+                                  std::to_string(limits::kPercentDecimals) + " decimals";
+  const auto point = text.find('.');
+  const std::string_view whole = text.substr(0, point);
+  const std::string_view fraction =
+      point == std::string_view::npos ? std::string_view{} : text.substr(point + 1);
+  const bool fraction_ok =
+      point == std::string_view::npos ||
+      (!fraction.empty() && fraction.size() <= limits::kPercentDecimals &&
+       fraction.find_first_not_of("0123456789") == std::string_view::npos);
+  const auto integer = parse_integer(whole, {0, 100});
+  if (!integer || !fraction_ok) return unexpected(rejection(expectation, text));
+  // Exact arithmetic in thousandths of a percent, so "100.000" is accepted and "100.001" not.
+  std::uint64_t thousandths = *integer * 1000;
+  std::uint64_t scale = 100;
+  for (const char digit : fraction) {
+    thousandths += static_cast<std::uint64_t>(digit - '0') * scale;
+    scale /= 10;
+  }
+  if (thousandths > 100'000) return unexpected(rejection(expectation, text));
+  return static_cast<double>(thousandths) / 100'000.0;
+}
+
+ParseResult<std::uint64_t> parse_bit_rate_in(std::string_view text,
+                                             limits::Range<std::uint64_t> range) {
+  constexpr std::array<std::pair<std::string_view, std::uint64_t>, 4> kUnits{{
+      {"Gbit", 1'000'000'000}, {"Mbit", 1'000'000}, {"kbit", 1'000}, {"bit", 1}}};
+  const std::string expectation = "a bit rate 0.." + std::to_string(range.max / 1'000'000'000) +
+                                  "Gbit as an integer with a unit bit, kbit, Mbit or Gbit";
+  std::uint64_t value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [rest, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || rest == text.data()) return unexpected(rejection(expectation, text));
+  const std::string_view suffix(rest, static_cast<std::size_t>(end - rest));
+  std::optional<std::uint64_t> multiplier;
+  if (suffix.empty() && value == 0) multiplier = 1;  // "0" needs no unit
+  for (const auto& [name, factor] : kUnits) {
+    if (suffix == name) multiplier = factor;
+  }
+  if (!multiplier || value > range.max / *multiplier || !range.contains(value * *multiplier)) {
+    return unexpected(rejection(expectation, text));
+  }
+  return value * *multiplier;
+}
+
 ParseResult<LogLevel> parse_log_level(std::string_view text) {
   for (const auto& [name, level] : kLogLevels) {
     if (text == name) return level;

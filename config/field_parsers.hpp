@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "config/config.hpp"
 #include "config/limits.hpp"
@@ -61,6 +62,28 @@ ParseResult<std::optional<Ipv4Addr>> parse_gateway(std::string_view text);
 
 // An absolute path that fits in sockaddr_un.
 ParseResult<std::string> parse_socket_path(std::string_view text);
+
+// true or false (YAML's other spellings are not accepted: one spelling per value).
+ParseResult<bool> parse_bool(std::string_view text);
+
+// A TCP port 1..65535.
+ParseResult<std::uint16_t> parse_port(std::string_view text);
+
+// "FIRST-LAST", both within limits::kTcpEphemeralPort and FIRST <= LAST (Linux's
+// ip_local_port_range).
+ParseResult<std::pair<std::uint16_t, std::uint16_t>> parse_port_range(std::string_view text);
+
+// cubic or newreno.
+ParseResult<CongestionAlgorithm> parse_congestion(std::string_view text);
+
+// A percentage 0..100 with at most three decimals ("0", "2.5", "100"), returned as a fraction
+// 0..1.
+ParseResult<double> parse_percentage(std::string_view text);
+
+// A bit rate within `range`: "0" (unlimited), bits per second as an integer, or an integer with
+// a unit bit, kbit, Mbit or Gbit (powers of 1000, as tc writes them): "100Mbit".
+ParseResult<std::uint64_t> parse_bit_rate_in(std::string_view text,
+                                             limits::Range<std::uint64_t> range);
 
 ParseResult<LogLevel> parse_log_level(std::string_view text);
 std::string_view to_string(LogLevel level);

@@ -41,6 +41,31 @@ inline constexpr Range<std::uint64_t> kReassemblyMemory{64 * 1024, 1024 * 1024 *
 inline constexpr Range<std::uint32_t> kTapRxBuffers{1, 4096};
 inline constexpr Range<std::uint32_t> kTapTxBuffers{1, 65536};
 
+// tcp: RFC 6298 §2.4 asks for a 1 s floor; Linux allows 200 ms and tests want less.
+inline constexpr Range<Duration> kTcpRtoMin{1ms, 10s};
+inline constexpr Range<Duration> kTcpRtoMax{1s, 10min};
+inline constexpr Range<Duration> kTcpRtoInitial{1ms, 1min};
+inline constexpr Range<std::uint32_t> kTcpRetries{1, 100};
+inline constexpr Range<std::uint32_t> kTcpSynRetries{1, 127};  // Linux caps tcp_syn_retries at 127
+// RFC 1122 §4.2.3.2: an ACK must not be delayed by more than 0.5 s.
+inline constexpr Range<Duration> kTcpDelayedAck{1ms, 500ms};
+inline constexpr Range<Duration> kTcpTimeWait{100ms, 10min};
+inline constexpr Range<Duration> kTcpKeepaliveIdle{1s, 24h};
+inline constexpr Range<Duration> kTcpKeepaliveInterval{1s, 1h};
+inline constexpr Range<std::uint32_t> kTcpKeepaliveCount{1, 127};
+inline constexpr Range<std::uint64_t> kTcpBuffer{4 * 1024, 1024 * 1024 * 1024};
+inline constexpr Range<std::uint32_t> kTcpSynBacklog{1, 65536};
+inline constexpr Range<std::uint16_t> kTcpEphemeralPort{1024, 65535};
+inline constexpr Range<std::uint32_t> kTcpMaxConnections{1, 10'000'000};
+
+inline constexpr Range<std::uint16_t> kServicePort{1, 65535};
+
+// fault_injection: a percentage with at most kPercentDecimals digits after the point.
+inline constexpr std::size_t kPercentDecimals = 3;
+inline constexpr Range<Duration> kFaultDelay{0ms, 10s};
+inline constexpr Range<std::uint64_t> kFaultRate{0, 100'000'000'000};  // bits/s; 0: unlimited
+inline constexpr Range<std::uint64_t> kFaultQueueLimit{1, 1'000'000};
+
 // sockaddr_un::sun_path is 108 bytes including the terminating NUL.
 inline constexpr std::size_t kMaxSocketPathLength = 107;
 

@@ -10,6 +10,7 @@
 
 #include "config/embedded_defaults.hpp"
 #include "config/field_parsers.hpp"
+#include "config/section_readers.hpp"
 #include "config/validate.hpp"
 #include "config/yaml_fields.hpp"
 
@@ -114,7 +115,8 @@ void read_log(DocumentReader& reader, const Field& field, Config& config) {
 
 void read_document(DocumentReader& reader, const Field& root, Config& config) {
   for (const Field& entry :
-       reader.entries(root, {"interfaces", "gateway", "arp", "ipv4", "tap", "ipc", "log"})) {
+       reader.entries(root, {"interfaces", "gateway", "arp", "ipv4", "tap", "ipc", "tcp", "services",
+                              "fault_injection", "log"})) {
     if (entry.key == "interfaces") {
       config.interfaces.clear();
       for (const Field& item : reader.items(entry)) {
@@ -130,6 +132,12 @@ void read_document(DocumentReader& reader, const Field& root, Config& config) {
       read_tap(reader, entry, config.tap);
     } else if (entry.key == "ipc") {
       read_ipc(reader, entry, config.ipc);
+    } else if (entry.key == "tcp") {
+      read_tcp(reader, entry, config.tcp);
+    } else if (entry.key == "services") {
+      read_services(reader, entry, config.services);
+    } else if (entry.key == "fault_injection") {
+      read_fault_injection(reader, entry, config.fault_injection);
     } else if (entry.key == "log") {
       read_log(reader, entry, config);
     }

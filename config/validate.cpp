@@ -1,6 +1,10 @@
 #include "config/validate.hpp"
 
+#include <iterator>
 #include <string_view>
+#include <utility>
+
+#include "config/units.hpp"
 
 namespace tapstack::config {
 namespace {
@@ -93,6 +97,52 @@ std::optional<ConfigIssue> check_gateway(const Config& config) {
                                     list_addresses(all_addresses) + ')'};
 }
 
+// RFC 6298 §2: the initial RTO and every computed one lie between the floor and the ceiling;
+// a buffer may not start above its autotuning limit.
+std::optional<ConfigIssue> check_tcp(const TcpConfig& tcp) {
+  if (tcp.rto_min > tcp.rto_max) {
+    return ConfigIssue{"tcp.rto_min", format_duration(tcp.rto_min) + " is above tcp.rto_max (" +
+                                          format_duration(tcp.rto_max) + ')'};
+  }
+  if (tcp.rto_initial < tcp.rto_min || tcp.rto_initial > tcp.rto_max) {
+    return ConfigIssue{"tcp.rto_initial", format_duration(tcp.rto_initial) +
+                                              " is outside tcp.rto_min..tcp.rto_max (" +
+                                              format_duration(tcp.rto_min) + ".." +
+                                              format_duration(tcp.rto_max) + ')'};
+  }
+  if (tcp.send_buffer > tcp.send_buffer_max) {
+    return ConfigIssue{"tcp.send_buffer", format_size(tcp.send_buffer) +
+                                              " is above tcp.send_buffer_max (" +
+                                              format_size(tcp.send_buffer_max) + ')'};
+  }
+  if (tcp.receive_buffer > tcp.receive_buffer_max) {
+    return ConfigIssue{"tcp.receive_buffer", format_size(tcp.receive_buffer) +
+                                                 " is above tcp.receive_buffer_max (" +
+                                                 format_size(tcp.receive_buffer_max) + ')'};
+  }
+  return std::nullopt;
+}
+
+// Two enabled services cannot listen on one port.
+std::optional<ConfigIssue> check_services(const ServicesConfig& services) {
+  const std::pair<const char*, const ServiceConfig*> all[] = {{"echo", &services.echo},
+                                                              {"discard", &services.discard},
+                                                              {"chargen", &services.chargen},
+                                                              {"http", &services.http}};
+  for (std::size_t i = 0; i < std::size(all); ++i) {
+    for (std::size_t earlier = 0; earlier < i; ++earlier) {
+      const ServiceConfig& a = *all[earlier].second;
+      const ServiceConfig& b = *all[i].second;
+      if (a.enabled && b.enabled && a.port == b.port) {
+        return ConfigIssue{std::string("services.") + all[i].first + ".port",
+                           "port " + std::to_string(b.port) + " is already used by services." +
+                               all[earlier].first};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<ConfigIssue> find_config_issue(const Config& config) {
@@ -105,7 +155,9 @@ std::optional<ConfigIssue> find_config_issue(const Config& config) {
   for (std::size_t i = 0; i < config.interfaces.size(); ++i) {
     if (auto issue = check_host_address(config, i)) return issue;
   }
-  return check_gateway(config);
+  if (auto issue = check_gateway(config)) return issue;
+  if (auto issue = check_tcp(config.tcp)) return issue;
+  return check_services(config.services);
 }
 
 }  // namespace tapstack::config

@@ -19,7 +19,10 @@ struct ConfigIssue {
 // - at least one interface, each with at least one address;
 // - TAP names unique; addresses unique over all interfaces;
 // - each host_address on the subnet of one of its interface's addresses and not one of them;
-// - the gateway on the subnet of some interface address and not one of them.
+// - the gateway on the subnet of some interface address and not one of them;
+// - tcp: rto_min <= rto_initial <= rto_max, send_buffer <= send_buffer_max, receive_buffer <=
+//   receive_buffer_max;
+// - the enabled services on distinct ports.
 std::optional<ConfigIssue> find_config_issue(const Config& config);
 
 }  // namespace tapstack::config

@@ -6,6 +6,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <csignal>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "daemon/counter_dump.hpp"
+#include "stack/tcp/tcp_layer.hpp"
 
 namespace tapstack::daemon {
 namespace asio = boost::asio;
@@ -34,25 +36,32 @@ std::chrono::steady_clock::time_point to_steady(Instant instant) {
 
 class EventLoop {
  public:
-  EventLoop(Stack& stack, std::span<Device> devices, const Logger& log);
+  EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
+            FaultPath* faults, const Logger& log);
   void run();
 
  private:
   // A device as the loop sees it: its eventfd under Asio's watch, and whether it fired.
   struct Watched {
     Device* device;
+    std::size_t index;  // of the device, for its fault injectors
     asio::posix::stream_descriptor completions;  // a dup of the FrameIo's eventfd
     bool ready = false;
   };
 
   void turn();
   void receive(Watched& watched, Instant now);
-  void transmit();
+  void release_delayed_rx(Instant now);
+  void serve_sockets(Instant now);
+  void transmit(Instant now);
+  std::size_t device_index(InterfaceId interface) const;
   void watch(Watched& watched);
   void wait_for_signal();
   void arm_timer(Instant deadline);
 
   Stack& stack_;
+  services::Services& services_;
+  FaultPath* faults_;
   const Logger& log_;
   std::span<Device> devices_;
   asio::io_context io_{1};  // one thread: no locking inside Asio
@@ -65,14 +74,16 @@ class EventLoop {
   bool dump_requested_ = false;
 };
 
-EventLoop::EventLoop(Stack& stack, std::span<Device> devices, const Logger& log)
-    : stack_(stack), log_(log), devices_(devices) {
-  for (Device& device : devices) {
+EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
+                     FaultPath* faults, const Logger& log)
+    : stack_(stack), services_(services), faults_(faults), log_(log), devices_(devices) {
+  for (std::size_t index = 0; index < devices.size(); ++index) {
+    Device& device = devices[index];
     // Asio closes what it holds: give it its own descriptor for the FrameIo's eventfd.
     const int fd = ::dup(device.io->event_fd());
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "dup eventfd");
     watched_.push_back(std::make_unique<Watched>(
-        Watched{&device, asio::posix::stream_descriptor{io_, fd}, false}));
+        Watched{&device, index, asio::posix::stream_descriptor{io_, fd}, false}));
   }
 }
 
@@ -82,7 +93,13 @@ void EventLoop::run() {
   log_.info("ready");
   for (;;) {
     turn();
-    if (stopping_) return;
+    if (stopping_) {
+      // Connections get their FIN (or RST) before the devices close.
+      const Instant now = steady_now();
+      services_.stop(now);
+      transmit(now);
+      return;
+    }
     // Block for the first event, then take every other one that is ready, so one turn serves
     // all of them.
     if (io_.run_one() == 0) return;
@@ -95,13 +112,16 @@ void EventLoop::turn() {
   for (auto& watched : watched_) {
     if (watched->ready) receive(*watched, now);
   }
+  release_delayed_rx(now);
   stack_.poll(now);
-  transmit();
+  serve_sockets(now);
+  transmit(now);
   if (dump_requested_) {
     dump_requested_ = false;
     log_counters(log_, stack_.counters(), devices_);
   }
-  arm_timer(stack_.next_deadline());
+  const Instant faults_deadline = faults_ != nullptr ? faults_->next_deadline() : kNever;
+  arm_timer(std::min(stack_.next_deadline(), faults_deadline));
 }
 
 void EventLoop::receive(Watched& watched, Instant now) {
@@ -109,22 +129,62 @@ void EventLoop::receive(Watched& watched, Instant now) {
   Device& device = *watched.device;
   // Drain first: a completion that lands after this raises the eventfd again.
   device.io->drain_event_fd();
-  device.io->reap(
-      [&](std::span<const std::byte> frame) { stack_.receive(device.interface, frame, now); });
+  device.io->reap([&](std::span<const std::byte> frame) {
+    if (faults_ != nullptr) {
+      faults_->rx(watched.index).push(frame, now);  // copied: the device reuses its buffer
+    } else {
+      stack_.receive(device.interface, frame, now);
+    }
+  });
   // Re-armed only now that the eventfd is drained; otherwise it would fire at once.
   watch(watched);
 }
 
-void EventLoop::transmit() {
+// Received frames whose injected delay has passed go to the stack.
+void EventLoop::release_delayed_rx(Instant now) {
+  if (faults_ == nullptr) return;
+  for (std::size_t i = 0; i < devices_.size(); ++i) {
+    faults_->rx(i).deliver_due(
+        now, [&](wire::Bytes frame) { stack_.receive(devices_[i].interface, frame, now); });
+  }
+}
+
+// Every TCP event goes to its socket's owner: for now the built-in services own every socket.
+// Their calls (accept, send, receive, close) may raise further events, drained here as well.
+void EventLoop::serve_sockets(Instant now) {
+  while (const auto event = stack_.tcp().pop_event()) {
+    services_.handle(*event, now);
+  }
+}
+
+void EventLoop::transmit(Instant now) {
   while (auto frame = stack_.pop_tx()) {
-    Device* target = nullptr;
-    for (Device& device : devices_) {
-      if (device.interface == frame->interface) target = &device;
+    const std::size_t index = device_index(frame->interface);
+    if (index == devices_.size()) continue;  // asserted in device_index()
+    if (faults_ != nullptr) {
+      faults_->tx(index).push(frame->frame.data(), now);  // the stack's buffer returns now
+    } else {
+      devices_[index].io->submit(std::move(frame->frame));
     }
-    assert(target != nullptr && "frame for an interface without a device");
-    if (target != nullptr) target->io->submit(std::move(frame->frame));
+  }
+  if (faults_ != nullptr) {
+    for (std::size_t i = 0; i < devices_.size(); ++i) {
+      faults_->tx(i).deliver_due(now, [&](wire::Bytes bytes) {
+        if (auto buffer = faults_->copy_for_device(bytes)) {
+          devices_[i].io->submit(std::move(*buffer));
+        }
+      });
+    }
   }
   for (Device& device : devices_) device.io->flush();
+}
+
+std::size_t EventLoop::device_index(InterfaceId interface) const {
+  for (std::size_t i = 0; i < devices_.size(); ++i) {
+    if (devices_[i].interface == interface) return i;
+  }
+  assert(false && "frame for an interface without a device");
+  return devices_.size();
 }
 
 void EventLoop::watch(Watched& watched) {
@@ -167,8 +227,9 @@ void EventLoop::arm_timer(Instant deadline) {
 
 }  // namespace
 
-void run_event_loop(Stack& stack, std::span<Device> devices, const Logger& log) {
-  EventLoop loop{stack, devices, log};
+void run_event_loop(Stack& stack, std::span<Device> devices, services::Services& services,
+                    FaultPath* faults, const Logger& log) {
+  EventLoop loop{stack, devices, services, faults, log};
   loop.run();
 }
 

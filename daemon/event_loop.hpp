@@ -1,13 +1,17 @@
 // tapstackd's single event loop (DESIGN.md §1): Boost.Asio's io_context waits for device
-// completions (each FrameIo's eventfd), the stack's next deadline (one steady_timer) and signals;
-// every wake-up runs one turn: read the clock once, feed received frames to the stack, run its
-// timers, hand its frames to the devices and submit them with one io_uring_submit per device.
+// completions (each FrameIo's eventfd), the earliest deadline (one steady_timer) and signals;
+// every wake-up runs one turn: read the clock once, feed received frames to the stack (through
+// the rx fault injectors when fault injection is on), run its timers, hand the TCP events to the
+// built-in services (whose calls queue frames), then hand the stack's frames to the devices
+// (through the tx fault injectors) and submit them with one io_uring_submit per device.
 #pragma once
 
 #include <span>
 
 #include "daemon/device.hpp"
+#include "daemon/fault_path.hpp"
 #include "daemon/log.hpp"
+#include "daemon/services/services.hpp"
 #include "stack/stack.hpp"
 
 namespace tapstack::daemon {
@@ -17,8 +21,12 @@ namespace tapstack::daemon {
 Instant steady_now();
 
 // Installs the signal handlers, logs `info: ready`, and runs until SIGINT or SIGTERM. SIGUSR1
-// logs the counters and keeps running. `devices` carry the stack interfaces they serve; `stack`
-// and `devices` outlive the call. Does not dump counters or close devices on return.
-void run_event_loop(Stack& stack, std::span<Device> devices, const Logger& log);
+// logs the counters and keeps running. `devices` carry the stack interfaces they serve; `stack`,
+// `devices`, `services` and `faults` (nullptr: no fault injection; else one injector pair per
+// device, in the order of `devices`) outlive the call. On a stop signal the services close
+// their connections and listeners and the resulting frames are submitted. Does not dump
+// counters or close devices on return.
+void run_event_loop(Stack& stack, std::span<Device> devices, services::Services& services,
+                    FaultPath* faults, const Logger& log);
 
 }  // namespace tapstack::daemon

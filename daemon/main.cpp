@@ -1,6 +1,7 @@
 // tapstackd: the thin composition (DESIGN.md §1). Parses the configuration, opens and configures
-// the TAP devices, hands their frames to the Stack in one event loop, and on SIGTERM/SIGINT
-// dumps the counters, releases the devices and exits 0. Start-up failures exit 1 with
+// the TAP devices, starts the built-in TCP services, hands the frames to the Stack in one event
+// loop (through fault injectors when configured), and on SIGTERM/SIGINT closes the services'
+// connections, dumps the counters, releases the devices and exits 0. Start-up failures exit 1 with
 // `error: CAUSE`; configuration errors exit 2 (config/cli_options.hpp).
 #include <sys/random.h>
 
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,9 +17,12 @@
 #include "daemon/counter_dump.hpp"
 #include "daemon/device.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/fault_path.hpp"
 #include "daemon/log.hpp"
+#include "daemon/services/services.hpp"
 #include "daemon/settings.hpp"
 #include "stack/stack.hpp"
+#include "stack/tcp/tcp_layer.hpp"
 #include "tapdev/errno_text.hpp"
 
 namespace tapstack::daemon {
@@ -55,13 +60,36 @@ Result<void, std::string> set_up(const config::Config& config, Stack& stack,
   return {};
 }
 
+// Listens for every enabled built-in service and logs where.
+Result<void, std::string> start_services(const config::Config& config,
+                                         services::Services& services, const Logger& log) {
+  if (auto started = services.start(config.services); !started) return started;
+  for (const services::Listening& listening : services.listening()) {
+    log.info("service " + std::string{services::to_string(listening.kind)} + " on port " +
+             std::to_string(listening.port));
+  }
+  return {};
+}
+
+std::optional<FaultPath> fault_path(const config::Config& config, const StackSettings& stack,
+                                    const Logger& log) {
+  if (!config.fault_injection.enabled()) return std::nullopt;
+  log.info("fault injection on: " + FaultPath::describe(config.fault_injection));
+  return std::optional<FaultPath>{std::in_place, config.fault_injection, config.interfaces.size(),
+                                  kEthernetHeaderSize + stack.max_mtu,
+                                  std::size_t{config.tap.tx_buffers} * config.interfaces.size()};
+}
+
 int run(const config::Config& config, const Logger& log) {
   const auto seed = random_seed();
   if (!seed) {
     log.error(seed.error());
     return kExitStartupFailure;
   }
-  Stack stack{stack_settings(config, *seed)};
+  const StackSettings settings = stack_settings(config, *seed);
+  Stack stack{settings};
+  // Declared before the devices: their writes in flight hold buffers of the fault path's pool.
+  std::optional<FaultPath> faults = fault_path(config, settings, log);
   // Declared after the stack: devices go first, since writes in flight hold the stack's buffers.
   std::vector<Device> devices;
   if (auto ready = set_up(config, stack, devices, log); !ready) {
@@ -69,7 +97,13 @@ int run(const config::Config& config, const Logger& log) {
     close_devices(devices, log);
     return kExitStartupFailure;
   }
-  run_event_loop(stack, devices, log);
+  services::Services services{stack.tcp(), TAPSTACK_VERSION, steady_now()};
+  if (auto started = start_services(config, services, log); !started) {
+    log.error(started.error());
+    close_devices(devices, log);
+    return kExitStartupFailure;
+  }
+  run_event_loop(stack, devices, services, faults ? &*faults : nullptr, log);
   log_counters(log, stack.counters(), devices);
   close_devices(devices, log);
   return 0;

@@ -32,6 +32,34 @@ StackSettings stack_settings(const config::Config& config, std::uint64_t seed) {
 
   settings.reassembly.timeout = config.ipv4.reassembly_timeout;
   settings.reassembly.memory_limit = static_cast<std::size_t>(config.ipv4.reassembly_memory);
+  settings.tcp = tcp_settings(config.tcp);
+  return settings;
+}
+
+TcpSettings tcp_settings(const config::TcpConfig& tcp) {
+  TcpSettings settings;
+  settings.rto = RtoSettings{.min = tcp.rto_min, .max = tcp.rto_max, .initial = tcp.rto_initial};
+  settings.max_retransmissions = tcp.retries;
+  settings.syn_retries = tcp.syn_retries;
+  settings.synack_retries = tcp.synack_retries;
+  settings.delayed_ack = tcp.delayed_ack;
+  settings.time_wait = tcp.time_wait;
+  settings.keepalive_idle = tcp.keepalive_idle;
+  settings.keepalive_interval = tcp.keepalive_interval;
+  settings.keepalive_count = tcp.keepalive_count;
+  settings.send_buffer = static_cast<std::size_t>(tcp.send_buffer);
+  settings.receive_buffer = static_cast<std::size_t>(tcp.receive_buffer);
+  settings.receive_buffer_max = static_cast<std::size_t>(tcp.receive_buffer_max);
+  settings.send_buffer_max = static_cast<std::size_t>(tcp.send_buffer_max);
+  settings.congestion = tcp.congestion;
+  settings.timestamps = tcp.timestamps;
+  settings.sack = tcp.sack;
+  settings.window_scaling = tcp.window_scaling;
+  settings.syn_backlog = tcp.syn_backlog;
+  settings.syn_cookies = tcp.syn_cookies;
+  settings.ephemeral_first = tcp.ephemeral_first;
+  settings.ephemeral_last = tcp.ephemeral_last;
+  settings.max_connections = tcp.max_connections;
   return settings;
 }
 

@@ -18,6 +18,8 @@ inline constexpr std::size_t kEthernetHeaderSize = 14;
 MacAddr default_mac(Ipv4Addr address);
 
 StackSettings stack_settings(const config::Config& config, std::uint64_t seed);
+// The `tcp:` section as the stack's TcpSettings, field by field.
+TcpSettings tcp_settings(const config::TcpConfig& tcp);
 // Precondition: interface.addresses is not empty (the configuration is validated).
 InterfaceSettings interface_settings(const config::InterfaceConfig& interface);
 tapdev::FrameIoSettings frame_io_settings(const config::TapConfig& tap, std::uint16_t mtu);

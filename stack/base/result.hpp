@@ -44,13 +44,11 @@ class Result {
   using value_type = T;
   using error_type = E;
 
-  constexpr Result()
-    requires std::is_default_constructible_v<T>
-      : state_(std::in_place_index<0>) {}
+  constexpr Result() requires std::is_default_constructible_v<T> : state_(std::in_place_index<0>) {}
   template <typename U = T>
-    requires(std::is_constructible_v<T, U &&> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Result>)
-  constexpr Result(U&& value) : state_(std::in_place_index<0>, std::forward<U>(value)) {}
+  requires(std::is_constructible_v<T, U&&> &&
+           !std::is_same_v<std::remove_cvref_t<U>, Result>) constexpr Result(U&& value)
+      : state_(std::in_place_index<0>, std::forward<U>(value)) {}
   template <typename G>
   constexpr Result(const unexpected<G>& error) : state_(std::in_place_index<1>, error.error()) {}
 

@@ -136,6 +136,11 @@ void TcpConnection::negotiate(const SegmentIn& syn) {
 void TcpConnection::enter(TcpState state, Instant now) {
   state_ = state;
   if (state == TcpState::established) start_keepalive();
+  // Linux tcp_fin_timeout: an orphaned connection does not wait in FIN-WAIT-2 forever for a
+  // peer that never closes; the TIME-WAIT deadline doubles as its timer.
+  if (state == TcpState::fin_wait_2 && app_closed_) {
+    time_wait_deadline_ = now + ctx_.settings.fin_timeout;
+  }
   if (state == TcpState::time_wait) {
     retransmit_deadline_ = persist_deadline_ = keepalive_deadline_ = kNever;
     time_wait_deadline_ = now + ctx_.settings.time_wait;
@@ -265,7 +270,9 @@ void TcpConnection::close(Instant now) {
     enter(TcpState::closed, now);
     return;
   }
+  app_closed_ = true;
   shutdown_send(now);
+  if (state_ == TcpState::fin_wait_2) time_wait_deadline_ = now + ctx_.settings.fin_timeout;
 }
 
 void TcpConnection::abort(Instant now) {

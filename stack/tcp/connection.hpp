@@ -172,6 +172,7 @@ class TcpConnection {
   std::uint8_t snd_wscale_ = 0;
   bool fin_queued_ = false;  // the application shut down sending
   bool push_ = false;        // uncorked: send the queued short segment despite Nagle
+  bool app_closed_ = false;  // close() was called: nobody reads any more (orphaned)
   bool fin_sent_ = false;
   SeqNum fin_seq_;           // sequence number of our FIN, once sent
 

@@ -146,7 +146,11 @@ bool TcpConnection::acceptable(const SegmentIn& seg) const {
   if (len == 0) {
     return window == 0 ? seg.seq == rcv_nxt : seq_in_range(seg.seq, rcv_nxt, rcv_nxt + window);
   }
-  if (window == 0) return false;
+  // RFC 9293 §3.10.7.4: with RCV.WND zero "special allowance should be made to accept valid
+  // ACKs, URGs, and RSTs": a segment at RCV.NXT (a window probe) is processed for its control
+  // fields; the receive buffer then drops its text (outside the window) and we ACK. Without
+  // this, a peer's ACKs riding on its probes are lost while our window stays closed.
+  if (window == 0) return seg.seq == rcv_nxt;
   const SeqNum last = seg.seq + (len - 1);
   return seq_in_range(seg.seq, rcv_nxt, rcv_nxt + window) ||
          seq_in_range(last, rcv_nxt, rcv_nxt + window) ||
@@ -265,6 +269,14 @@ bool TcpConnection::on_ack_field(const SegmentIn& seg, Instant now) {
 void TcpConnection::on_text(const SegmentIn& seg, Instant now) {
   const bool can_receive = state_ == TcpState::established || state_ == TcpState::fin_wait_1 ||
                            state_ == TcpState::fin_wait_2;
+  if (app_closed_ && !seg.payload.empty() &&
+      seg.seq + static_cast<std::uint32_t>(seg.payload.size()) > receive_buffer_.rcv_nxt()) {
+    // New data after close(): nobody will read it. Reset, as Linux does (TCPAbortOnData),
+    // so the peer learns at once (RFC 9293 §3.10.7.4 leaves this to the implementation).
+    send_reset(now);
+    enter(TcpState::closed, now);
+    return;
+  }
   if (!seg.payload.empty() && can_receive && !fin_received_) {
     const bool had_gap = receive_buffer_.has_out_of_order();
     const auto result = receive_buffer_.write(seg.seq, seg.payload);

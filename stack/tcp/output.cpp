@@ -201,7 +201,10 @@ void TcpConnection::send_segment(SeqNum seq, std::uint32_t length, std::uint8_t 
       h.options.sack_count = static_cast<std::uint8_t>(n);
     }
   }
-  const auto parts = send_buffer_.peek(seq, length);
+  // Probes (SND.UNA - 1) and resets (SEG.ACK) carry no data and may lie outside the send
+  // buffer: only a data segment reads it (SendBuffer::peek's precondition).
+  const auto parts =
+      length > 0 ? send_buffer_.peek(seq, length) : std::array<wire::Bytes, 2>{};
   ctx_.output.transmit(tuple_, h, parts);
   ctx_.counters.add(Counter::tcp_tx_segments);
   if (!rst_only) {

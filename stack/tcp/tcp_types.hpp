@@ -38,6 +38,7 @@ struct TcpSettings {
   std::uint32_t synack_retries = 5;        // tcp_synack_retries
   Duration delayed_ack = std::chrono::milliseconds(40);
   Duration time_wait = std::chrono::seconds(60);
+  Duration fin_timeout = std::chrono::seconds(60);  // tcp_fin_timeout: orphaned FIN-WAIT-2
   Duration keepalive_idle = std::chrono::hours(2);
   Duration keepalive_interval = std::chrono::seconds(75);
   std::uint32_t keepalive_count = 9;

@@ -126,6 +126,39 @@ TEST_F(TcpConnectionClose, FinRetransmittedOnTimeout) {
   EXPECT_EQ(conn().state(), TcpState::fin_wait_2);
 }
 
+TEST_F(TcpConnectionClose, OrphanedFinWait2TimesOut) {
+  settings_.fin_timeout = 30s;
+  conn().close(now_);
+  take();
+  deliver(kPeerIss + 1, kIss + 2);
+  ASSERT_EQ(conn().state(), TcpState::fin_wait_2);
+  // Linux tcp_fin_timeout: after close() the peer gets fin_timeout to send its FIN.
+  EXPECT_EQ(conn().next_deadline(), now_ + 30s);
+  advance(30s);
+  EXPECT_EQ(conn().state(), TcpState::closed);
+}
+
+TEST_F(TcpConnectionClose, HalfClosedFinWait2WaitsForThePeer) {
+  conn().shutdown_send(now_);
+  take();
+  deliver(kPeerIss + 1, kIss + 2);
+  ASSERT_EQ(conn().state(), TcpState::fin_wait_2);
+  EXPECT_EQ(conn().next_deadline(), kNever);  // the application may still read
+  conn().close(now_);  // ... until it closes
+  EXPECT_EQ(conn().next_deadline(), now_ + 60s);
+}
+
+TEST_F(TcpConnectionClose, DataAfterCloseResets) {
+  conn().close(now_);
+  take();
+  deliver(kPeerIss + 1, kIss + 2);
+  deliver(kPeerIss + 1, kIss + 2, TcpFlags::ack, 100);  // nobody will read this
+  const Sent rst = take_one();
+  EXPECT_TRUE(rst.has(TcpFlags::rst));
+  EXPECT_EQ(rst.seq, kIss + 2);
+  EXPECT_EQ(conn().state(), TcpState::closed);
+}
+
 TEST_F(TcpConnectionClose, TimeWaitReuseWithTimestamps) {
   peer_tsval_ = 800000;
   close_to_time_wait();  // TS.Recent = 800000

@@ -158,6 +158,24 @@ TEST_F(TcpConnectionData, ReceiveWindowOpensOnlyInUsefulSteps) {
   EXPECT_EQ(update.window, 1500);
 }
 
+TEST_F(TcpConnectionData, ZeroReceiveWindowStillTakesAcks) {
+  TcpSocketOptions options;
+  options.receive_buffer = 4000;
+  establish_plain(options);
+  write(100);
+  take();
+  for (std::uint32_t i = 0; i < 4; ++i) deliver(kPeerIss + 1 + i * 1000, kIss + 1, TcpFlags::ack, 1000);
+  ASSERT_EQ(take().back().window, 0);
+  // The peer probes our zero window with one byte and acknowledges our data on it.
+  deliver(kPeerIss + 4001, kIss + 101, TcpFlags::ack, 1);
+  EXPECT_EQ(conn().info().send_queue, 0U);  // RFC 9293 §3.10.7.4: the ACK is taken
+  EXPECT_EQ(conn().next_deadline(), kNever);  // nothing left to retransmit
+  const Sent ack = take_one();  // the byte is not: the window is still closed
+  EXPECT_EQ(ack.ack, kPeerIss + 4001);
+  EXPECT_EQ(ack.window, 0);
+  EXPECT_EQ(conn().info().receive_queue, 4000U);
+}
+
 TEST_F(TcpConnectionData, ReceiveAfterShutdownSend) {
   establish_active(full_syn_options());
   conn().shutdown_send(now_);
