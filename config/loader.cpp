@@ -1,10 +1,12 @@
 #include "config/loader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 #include <system_error>
 #include <vector>
 
@@ -115,8 +117,8 @@ void read_log(DocumentReader& reader, const Field& field, Config& config) {
 
 void read_document(DocumentReader& reader, const Field& root, Config& config) {
   for (const Field& entry :
-       reader.entries(root, {"interfaces", "gateway", "arp", "ipv4", "tap", "ipc", "tcp", "services",
-                              "fault_injection", "log"})) {
+       reader.entries(root, {"interfaces", "gateway", "arp", "ipv4", "tap", "ipc", "tcp",
+                             "services", "fault_injection", "log"})) {
     if (entry.key == "interfaces") {
       config.interfaces.clear();
       for (const Field& item : reader.items(entry)) {
@@ -144,18 +146,49 @@ void read_document(DocumentReader& reader, const Field& root, Config& config) {
   }
 }
 
-// An empty document (or one of only comments) is valid and changes nothing.
+// Where each document of a YAML stream starts; nothing else is kept.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// An empty document (or one of only comments) is valid and changes nothing. We look at two
+// documents at most ourselves instead of YAML::LoadAll(): yaml-cpp 0.7's LoadAll() loops
+// forever, allocating, on some malformed input such as a lone "," (jbeder/yaml-cpp#1040, fixed
+// upstream by PR #1319 after Debian 12's version); found by tests/fuzz/config_fuzzer.
 YAML::Node parse_single_document(const DocumentReader& reader, std::string_view yaml) {
-  std::vector<YAML::Node> documents;
+  const std::string text(yaml);
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentStarts starts;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(starts); ++i) {
+    }
+    if (starts.marks.size() > 1) {
+      // A "document" that starts where the previous one did is the parser stuck on a token.
+      if (starts.marks[1].pos == starts.marks[0].pos) {
+        reader.fail(starts.marks[1], "invalid YAML: unexpected token");
+      }
+      reader.fail(starts.marks[1], "expected one YAML document, found a second one");
+    }
+    return starts.marks.empty() ? YAML::Node{} : YAML::Load(text);
   } catch (const YAML::Exception& error) {
     reader.fail(error.mark, "invalid YAML: " + error.msg);
   }
-  if (documents.size() > 1) {
-    reader.fail(documents[1].Mark(), "expected one YAML document, found a second one");
-  }
-  return documents.empty() ? YAML::Node{} : documents.front();
+  return YAML::Node{};
 }
 
 // Applies `yaml` on top of `config` and validates the result.

@@ -20,7 +20,7 @@ constexpr std::uint8_t kSack = 5;
 constexpr std::uint8_t kTimestamps = 8;
 
 constexpr std::size_t kSackBlockSize = 8;
-constexpr std::uint8_t kMaxWindowScale = 14;  // RFC 7323 §2.3
+[[maybe_unused]] constexpr std::uint8_t kMaxWindowScale = 14;  // RFC 7323 §2.3 (asserts)
 constexpr auto kTcp = static_cast<std::uint8_t>(IpProtocol::tcp);
 
 // Option sizes as emitted, NOP padding included.

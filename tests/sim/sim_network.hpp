@@ -21,6 +21,7 @@ struct SimSettings {
   FaultSettings b_to_a;
   TcpSettings tcp;
   std::uint16_t mtu = 1500;
+  std::size_t tx_queue_frames = 4096;  // per stack; the TX buffer pool is a little larger
   // Virtual time starts far from zero, as the daemon's steady clock does (since boot), so that
   // clock-derived values (timestamps, cookies, ISNs) are exercised away from zero.
   Instant start = at(std::chrono::hours(100));
@@ -37,6 +38,19 @@ class SimNetwork {
         b_to_a_(settings.b_to_a, settings.seed * 11 + 5) {
     a_if_ = a_.add_interface(interface(kAddrA, 0x0a, settings.mtu), now_);
     b_if_ = b_.add_interface(interface(kAddrB, 0x0b, settings.mtu), now_);
+  }
+
+  // Sees every frame entering a link (true: from A to B), before impairment.
+  using FrameObserver = std::function<void(bool a_to_b, wire::Bytes frame, Instant now)>;
+  void observe_frames(FrameObserver observer) { observer_ = std::move(observer); }
+
+  // For fuzzing: hands B a frame as if it came off the link, and moves the clock on by `d`
+  // running only the timers (no frames move). B's output stays queued in B.
+  void inject_into_b(wire::Bytes frame) { b_.receive(b_if_, frame, now_); }
+  void skip(Duration d) {
+    now_ += d;
+    a_.poll(now_);
+    b_.poll(now_);
   }
 
   Stack& a() { return a_; }
@@ -94,8 +108,8 @@ class SimNetwork {
     settings.seed = s.seed * 1000 + which;
     settings.tcp = s.tcp;
     settings.max_mtu = s.mtu;
-    settings.tx_queue_frames = 4096;
-    settings.tx_buffer_count = 4096 + 64;
+    settings.tx_queue_frames = s.tx_queue_frames;
+    settings.tx_buffer_count = s.tx_queue_frames + 64;
     return settings;
   }
 
@@ -110,6 +124,7 @@ class SimNetwork {
   bool pump(Stack& from, FaultInjector& link) {
     bool moved = false;
     while (auto frame = from.pop_tx()) {
+      if (observer_) observer_(&from == &a_, frame->frame.data(), now_);
       link.push(frame->frame.data(), now_);
       moved = true;
     }
@@ -124,6 +139,7 @@ class SimNetwork {
   FaultInjector b_to_a_;
   InterfaceId a_if_ = 0;
   InterfaceId b_if_ = 0;
+  FrameObserver observer_;
 };
 
 }  // namespace tapstack::sim

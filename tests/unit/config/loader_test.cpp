@@ -216,7 +216,12 @@ TEST(LoadConfigErrors, AnInvalidBuiltInDefaultIsExplained) {
 
 TEST(LoadConfigErrors, OnlyOneDocumentIsAllowed) {
   EXPECT_EQ(load_error("log: {level: info}\n---\nlog: {level: warn}\n"),
-            "test.yaml:3:1: expected one YAML document, found a second one");
+            "test.yaml:2:1: expected one YAML document, found a second one");
+}
+
+// yaml-cpp 0.7's LoadAll() never returns on this input (found by tests/fuzz/config_fuzzer).
+TEST(LoadConfigErrors, LoneCommaIsAnErrorNotAHang) {
+  EXPECT_EQ(load_error(","), "test.yaml:1:1: invalid YAML: unexpected token");
 }
 
 TEST(LoadConfigFile, ReadsTheFileOnTopOfTheDefaults) {
