@@ -25,6 +25,18 @@ struct TcpSocketEvent {
   std::uint8_t events = 0;  // tcp_event bits; for a listener, `readable` = accept queue non-empty
 };
 
+// One line of `tapstackctl sockets` (like `ss -tanie`).
+struct TcpSocketSummary {
+  SocketHandle handle;
+  TcpState state = TcpState::closed;  // LISTEN for a listener
+  SocketAddress local;
+  SocketAddress remote;                     // unspecified for a listener
+  std::optional<TcpConnectionInfo> info;    // connections only
+  std::uint32_t accept_queue = 0;           // listener: connections waiting for accept()
+  std::uint32_t backlog = 0;                // listener
+  bool orphan = false;  // closed by its owner, finishing on its own (FIN-WAIT, TIME-WAIT, ...)
+};
+
 class TcpLayer final : public SegmentOutput {
  public:
   TcpLayer(const TcpSettings& settings, Ipv4Layer& ipv4, RouteTable& routes,
@@ -61,6 +73,8 @@ class TcpLayer final : public SegmentOutput {
   // The next socket with events since it was last reported; nullopt when none.
   std::optional<TcpSocketEvent> pop_event();
   std::size_t connection_count() const { return demux_.size(); }
+  // Every listener and connection, including orphans and connections not yet accepted.
+  std::vector<TcpSocketSummary> snapshot() const;
   std::size_t socket_count() const { return slots_.size() - free_slots_.size(); }
 
  private:

@@ -205,6 +205,32 @@ std::optional<SocketAddress> TcpLayer::local_address(SocketHandle socket) const 
   return SocketAddress{slot->connection->tuple().local_addr, slot->connection->tuple().local_port};
 }
 
+std::vector<TcpSocketSummary> TcpLayer::snapshot() const {
+  std::vector<TcpSocketSummary> sockets;
+  for (std::uint32_t index = 0; index < slots_.size(); ++index) {
+    const Slot& slot = slots_[index];
+    TcpSocketSummary summary;
+    summary.handle = SocketHandle{index, slot.generation};
+    if (slot.listener) {
+      summary.state = TcpState::listen;
+      summary.local = slot.listener->local;
+      summary.accept_queue = static_cast<std::uint32_t>(slot.listener->accept_queue.size());
+      summary.backlog = slot.listener->backlog;
+    } else if (slot.connection) {
+      const FourTuple& tuple = slot.connection->tuple();
+      summary.state = slot.connection->state();
+      summary.local = SocketAddress{tuple.local_addr, tuple.local_port};
+      summary.remote = SocketAddress{tuple.remote_addr, tuple.remote_port};
+      summary.info = slot.connection->info();
+      summary.orphan = !slot.user_owned && !slot.parent;
+    } else {
+      continue;  // a free slot
+    }
+    sockets.push_back(summary);
+  }
+  return sockets;
+}
+
 std::optional<SocketError> TcpLayer::take_error(SocketHandle socket) {
   Slot* slot = find(socket);
   if (slot == nullptr || !slot->connection) return std::nullopt;

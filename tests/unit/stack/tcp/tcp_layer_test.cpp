@@ -84,6 +84,28 @@ TEST_F(TcpLayerTest, ConnectAcceptAndExchangeData) {
   EXPECT_EQ(b_count(Counter::tcp_passive_opens), 1U);
 }
 
+TEST_F(TcpLayerTest, SnapshotListsListenersConnectionsAndOrphans) {
+  const auto listener = b().listen({Ipv4Addr::any(), kPort}, 8, {});
+  const SocketHandle client = connect_to(kPort);
+  run_for(seconds(1));
+  auto sockets = b().snapshot();
+  ASSERT_EQ(sockets.size(), 2U);
+  EXPECT_EQ(sockets[0].state, TcpState::listen);
+  EXPECT_EQ(sockets[0].accept_queue, 1U);
+  EXPECT_EQ(sockets[0].backlog, 8U);
+  EXPECT_EQ(sockets[1].state, TcpState::established);
+  EXPECT_EQ(sockets[1].remote, *a().local_address(client));
+  ASSERT_TRUE(sockets[1].info.has_value());
+  EXPECT_GT(sockets[1].info->cwnd, 0U);
+  EXPECT_FALSE(sockets[1].orphan);  // waiting in the accept queue, not orphaned
+  const auto server = b().accept(*listener);
+  b().close(*server, net_.now());
+  sockets = b().snapshot();
+  ASSERT_EQ(sockets.size(), 2U);
+  EXPECT_EQ(sockets[1].state, TcpState::fin_wait_1);
+  EXPECT_TRUE(sockets[1].orphan);
+}
+
 TEST_F(TcpLayerTest, ConnectToClosedPortIsRefusedByReset) {
   const SocketHandle client = connect_to(81);
   run_for(seconds(1));
