@@ -10,6 +10,7 @@
 #include "stack/link/interface.hpp"
 #include "stack/link/link_output.hpp"
 #include "stack/tcp/tcp_layer.hpp"
+#include "stack/udp/udp_layer.hpp"
 #include "stack/wire/ethernet.hpp"
 
 namespace tapstack {
@@ -34,7 +35,11 @@ struct Stack::Impl {
         ipv4(Ipv4Layer::Settings{s.default_ttl, s.reassembly}, interfaces, routes, arp, link,
              random, counters),
         icmp(ipv4, counters),
-        tcp(s.tcp, ipv4, routes, interfaces, random, counters) {}
+        tcp(s.tcp, ipv4, routes, interfaces, random, counters),
+        udp(s.udp, std::min(s.tx_queue_frames, s.tx_buffer_count), ipv4, routes, interfaces,
+            random, counters) {
+    icmp.set_error_handler(static_cast<std::uint8_t>(wire::IpProtocol::udp), udp);
+  }
 
   void receive(Interface& interface, wire::Bytes frame, Instant now);
   void deliver(const Ipv4Datagram& datagram, Instant now);
@@ -51,6 +56,7 @@ struct Stack::Impl {
   Ipv4Layer ipv4;
   IcmpLayer icmp;
   TcpLayer tcp;
+  UdpLayer udp;  // after tcp: its random draws leave TCP's sequence as it was
 };
 
 void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now) {
@@ -87,6 +93,12 @@ void Stack::Impl::deliver(const Ipv4Datagram& datagram, Instant now) {
       return;
     case wire::IpProtocol::tcp:
       tcp.receive(datagram, now);
+      return;
+    case wire::IpProtocol::udp:
+      // RFC 1122 §4.1.3.1: port unreachable when no socket wants a unicast datagram.
+      if (udp.receive(datagram, now) == UdpLayer::Delivery::no_socket) {
+        icmp.send_unreachable(wire::UnreachableCode::port, datagram, now);
+      }
       return;
     default:
       // RFC 1122 §3.2.2.1: protocol unreachable for a transport we do not run.
@@ -132,10 +144,12 @@ void Stack::poll(Instant now) {
   for (auto& interface : impl_->interfaces) impl_->arp.poll(*interface, now);
   impl_->ipv4.poll(now);
   impl_->tcp.poll(now);
+  impl_->udp.poll();
 }
 
 Instant Stack::next_deadline() const {
-  Instant earliest = std::min(impl_->ipv4.next_deadline(), impl_->tcp.next_deadline());
+  Instant earliest = std::min({impl_->ipv4.next_deadline(), impl_->tcp.next_deadline(),
+                               impl_->udp.next_deadline()});
   for (const auto& interface : impl_->interfaces) {
     earliest = std::min(earliest, impl_->arp.next_deadline(*interface));
   }
@@ -165,6 +179,14 @@ TcpLayer& Stack::tcp() {
 
 const TcpLayer& Stack::tcp() const {
   return impl_->tcp;
+}
+
+UdpLayer& Stack::udp() {
+  return impl_->udp;
+}
+
+const UdpLayer& Stack::udp() const {
+  return impl_->udp;
 }
 
 }  // namespace tapstack

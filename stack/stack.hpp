@@ -20,6 +20,7 @@
 #include "stack/ipv4/reassembly.hpp"
 #include "stack/stats/counters.hpp"
 #include "stack/tcp/tcp_types.hpp"
+#include "stack/udp/udp_types.hpp"
 
 namespace tapstack {
 
@@ -38,6 +39,7 @@ struct StackSettings {
   NeighborSettings neighbor;
   ReassemblySettings reassembly;
   TcpSettings tcp;
+  UdpSettings udp;
 };
 
 // A frame ready for a device. The receiver owns the buffer; dropping it returns it to the pool.
@@ -47,6 +49,7 @@ struct TxFrame {
 };
 
 class TcpLayer;
+class UdpLayer;
 
 class Stack {
  public:
@@ -78,6 +81,9 @@ class Stack {
   // The TCP sockets (listen, connect, send, receive, events). Calls on it may queue frames.
   TcpLayer& tcp();
   const TcpLayer& tcp() const;
+  // The UDP sockets (open, bind, connect, send, receive, events). Calls on it may queue frames.
+  UdpLayer& udp();
+  const UdpLayer& udp() const;
 
  private:
   struct Impl;

@@ -30,13 +30,40 @@ void IcmpLayer::receive(const Ipv4Datagram& datagram, Instant now) {
       reply_to_echo(datagram, *header, now);
       return;
     case wire::IcmpType::dest_unreachable:
-      // Transport protocols will act on these (ECONNREFUSED, PMTU); for now they are counted.
       counters_.add(Counter::icmp_rx_dest_unreachable);
+      hand_up_unreachable(datagram, *header, now);
       return;
     default:
       counters_.add(Counter::icmp_drop_unsupported_type);
       return;
   }
+}
+
+void IcmpLayer::hand_up_unreachable(const Ipv4Datagram& error, const wire::IcmpHeader& header,
+                                    Instant now) {
+  // Like Linux, an error sent to a broadcast address is not believed: no host answers a
+  // broadcast with an error (RFC 1122 §3.2.2), so it can only be forged.
+  if (error.broadcast) return;
+  // RFC 792: the quote is the original IP header and at least 8 bytes of its data. Its
+  // checksum and total length are not checked: routers may quote a modified header.
+  const wire::Bytes quote = error.payload.subspan(wire::IcmpHeader::kSize);
+  if (quote.size() < wire::Ipv4Header::kSize + 8) {
+    counters_.add(Counter::icmp_drop_truncated);
+    return;
+  }
+  const std::uint8_t version_ihl = wire::load8(quote, 0);
+  const std::size_t header_size = std::size_t{version_ihl & 0x0fu} * 4;
+  if ((version_ihl >> 4) != 4 || header_size < wire::Ipv4Header::kSize ||
+      quote.size() < header_size + 8) {
+    counters_.add(Counter::icmp_drop_truncated);
+    return;
+  }
+  const std::uint8_t protocol = wire::load8(quote, 9);
+  IcmpErrorHandler* handler = error_handlers_[protocol];
+  if (handler == nullptr) return;
+  const IcmpQuote quoted{Ipv4Addr{wire::load32(quote, 12)}, Ipv4Addr{wire::load32(quote, 16)},
+                         protocol, quote.subspan(header_size)};
+  handler->on_unreachable(static_cast<wire::UnreachableCode>(header.code), quoted, now);
 }
 
 void IcmpLayer::reply_to_echo(const Ipv4Datagram& request, const wire::IcmpHeader& header,

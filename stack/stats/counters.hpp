@@ -54,7 +54,13 @@ namespace tapstack {
   X(tcp_drop_truncated)       X(tcp_drop_bad_data_offset)   X(tcp_drop_bad_checksum)           \
   X(tcp_drop_bad_options)     X(tcp_drop_broadcast)         X(tcp_drop_paws)                   \
   X(tcp_drop_out_of_window)   X(tcp_drop_no_ack)            X(tcp_drop_bad_ack)                \
-  X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)
+  X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)         \
+  /* UDP (nstat: InDatagrams, OutDatagrams, NoPorts, IgnoredMulti, RcvbufErrors, */           \
+  /* InCsumErrors, SndbufErrors; connection_refused: connected sockets told ECONNREFUSED) */   \
+  X(udp_rx_datagrams)         X(udp_tx_datagrams)           X(udp_rx_no_port)                  \
+  X(udp_rx_ignored_broadcast) X(udp_drop_receive_queue_full) X(udp_drop_bad_checksum)         \
+  X(udp_drop_truncated)       X(udp_drop_bad_length)        X(udp_tx_drop_no_buffer)           \
+  X(udp_connection_refused)
 // clang-format on
 
 enum class Counter : std::uint16_t {

@@ -90,6 +90,7 @@ void TcpConnection::on_new_ack(const SegmentIn& seg, Instant now) {
   timeouts_ = 0;
   first_timeout_ = kNever;
   persist_backoff_ = 0;
+  if (after_timeout_ && seg.ack >= recovery_point_) after_timeout_ = false;
   update_send_window(seg);
 
   if (in_recovery_) {
@@ -110,8 +111,8 @@ void TcpConnection::on_new_ack(const SegmentIn& seg, Instant now) {
   } else {
     dupacks_ = 0;
     const bool cwnd_limited = std::uint64_t{flight_before} * 2 >= congestion_.cwnd();
-    congestion_.on_ack(AckSample{now, acked + sacked, flight_before, rtt, seg.ack, snd_max_,
-                                 !cwnd_limited});
+    congestion_.on_ack(
+        AckSample{now, acked + sacked, flight_before, rtt, seg.ack, snd_max_, !cwnd_limited});
   }
   // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
   if (snd_una_ == snd_max_) {
@@ -138,6 +139,7 @@ void TcpConnection::on_duplicate_ack(const SegmentIn& seg, Instant now) {
     send_recovery_segments(now);
     return;
   }
+  if (after_timeout_) return;  // RFC 6675 §5.1: no recovery before RecoveryPoint is reached
   if (dupacks_ >= kDupThresh || (sack_enabled_ && scoreboard_.is_lost(snd_una_, smss_))) {
     enter_recovery(now);
   }

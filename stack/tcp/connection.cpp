@@ -25,8 +25,8 @@ std::string_view to_string(TcpState state) {
 }
 
 TcpConnection::TcpConnection(Context context, const FourTuple& tuple,
-                             const TcpSocketOptions& options, std::uint16_t route_mtu, std::uint32_t ts_offset,
-                             Instant now)
+                             const TcpSocketOptions& options, std::uint16_t route_mtu,
+                             std::uint32_t ts_offset, Instant now)
     : ctx_(context),
       tuple_(tuple),
       options_(options),
@@ -37,8 +37,8 @@ TcpConnection::TcpConnection(Context context, const FourTuple& tuple,
       autotune_(options.receive_buffer == 0),
       autotune_since_(now),
       rtt_(context.settings.rto),
-      congestion_(options.congestion_set ? options.congestion : context.settings.congestion,
-                  536, now),
+      congestion_(options.congestion_set ? options.congestion : context.settings.congestion, 536,
+                  now),
       last_received_(now),
       ts_epoch_(now),
       ts_offset_(ts_offset) {
@@ -77,6 +77,7 @@ void TcpConnection::open_passive(const SegmentIn& syn, SeqNum iss, Instant now) 
   // RFC 7323 §4.3: TS.Recent starts from the SYN (update_ts_recent()'s Last.ACK.sent rule
   // cannot apply yet), so the SYN-ACK echoes the SYN's TSval.
   if (syn.options.timestamps) ts_recent_ = syn.options.timestamps->value;
+  ts_recent_time_ = now;
   snd_wnd_ = syn.window;  // RFC 7323 §2.2: the window of a SYN is never scaled
   max_snd_wnd_ = snd_wnd_;
   snd_wl1_ = syn.seq;
@@ -99,8 +100,11 @@ void TcpConnection::open_from_cookie(const SegmentIn& ack, SeqNum iss,
   snd_wscale_ = cookie.window_scale.value_or(0);
   smss_ = std::min<std::uint32_t>(cookie.mss, our_mss_) - (ts_enabled_ ? 12U : 0U);
   congestion_.set_smss(smss_);
-  // RFC 7323 §4.3: the handshake's ACK starts TS.Recent (nothing was acknowledged by us yet).
+  // RFC 7323 §4.3: the handshake's ACK starts TS.Recent, and Last.ACK.sent is what the
+  // cookie SYN-ACK acknowledged, so the next in-order segment updates TS.Recent.
   if (ack.options.timestamps) ts_recent_ = ack.options.timestamps->value;
+  ts_recent_time_ = now;
+  last_ack_sent_ = ack.seq;
   iss_ = iss;
   snd_una_ = snd_nxt_ = snd_max_ = iss + 1;
   send_buffer_.start(iss + 1);
@@ -158,9 +162,13 @@ void TcpConnection::fail(SocketError error, Instant now) {
   enter(TcpState::closed, now);
 }
 
-std::optional<SocketError> TcpConnection::take_error() { return std::exchange(error_, std::nullopt); }
+std::optional<SocketError> TcpConnection::take_error() {
+  return std::exchange(error_, std::nullopt);
+}
 
-std::uint8_t TcpConnection::take_events() { return std::exchange(events_, 0); }
+std::uint8_t TcpConnection::take_events() {
+  return std::exchange(events_, 0);
+}
 
 bool TcpConnection::readable() const {
   return receive_buffer_.readable() > 0 || fin_received_ || error_.has_value() ||
@@ -306,8 +314,8 @@ void TcpConnection::set_options(const TcpSocketOptions& options, Instant now) {
 }
 
 void TcpConnection::start_keepalive() {
-  const bool on = options_.keepalive && (state_ == TcpState::established ||
-                                         state_ == TcpState::close_wait);
+  const bool on =
+      options_.keepalive && (state_ == TcpState::established || state_ == TcpState::close_wait);
   const Duration idle = options_.keepalive_idle != Duration{} ? options_.keepalive_idle
                                                               : ctx_.settings.keepalive_idle;
   keepalive_deadline_ = on ? last_received_ + idle : kNever;
@@ -338,14 +346,17 @@ void TcpConnection::on_timer(Instant now) {
 // RFC 6298 §5.4-5.6: retransmit the earliest unacknowledged segment, back off the timer.
 void TcpConnection::on_retransmit_timeout(Instant now) {
   retransmit_deadline_ = kNever;
-  if (first_timeout_ == kNever) first_timeout_ = now;
+  // The timer was armed one RTO ago, when the oldest data was sent or last acknowledged:
+  // TCP_USER_TIMEOUT counts from then (RFC 5482, Linux retrans_stamp), not from this expiry.
+  if (first_timeout_ == kNever) first_timeout_ = now - rtt_.rto();
   ++timeouts_;
   const bool handshake = state_ == TcpState::syn_sent || state_ == TcpState::syn_received;
-  const std::uint32_t limit = state_ == TcpState::syn_sent       ? ctx_.settings.syn_retries
-                              : state_ == TcpState::syn_received ? ctx_.settings.synack_retries
-                                                                 : ctx_.settings.max_retransmissions;
-  const bool user_timeout = options_.user_timeout != Duration{} &&
-                            now - first_timeout_ >= options_.user_timeout;
+  const std::uint32_t limit = state_ == TcpState::syn_sent ? ctx_.settings.syn_retries
+                              : state_ == TcpState::syn_received
+                                  ? ctx_.settings.synack_retries
+                                  : ctx_.settings.max_retransmissions;
+  const bool user_timeout =
+      options_.user_timeout != Duration{} && now - first_timeout_ >= options_.user_timeout;
   if (timeouts_ > limit || user_timeout) {
     ctx_.counters.add(Counter::tcp_timeouts_fatal);
     fail(SocketError::timed_out, now);
@@ -363,6 +374,11 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
   scoreboard_.reset();
   in_recovery_ = false;
   dupacks_ = 0;
+  // RFC 6675 §5.1 / RFC 6582 §3.2 step 1: RecoveryPoint = HighData, and no new recovery
+  // phase until it is acknowledged: the duplicate ACKs that follow are for data the timeout
+  // already resends, and must neither retransmit it again nor cut cwnd a second time.
+  recovery_point_ = snd_max_;
+  after_timeout_ = true;
   snd_nxt_ = snd_una_;  // go back: resend from the first unacknowledged byte
   high_rxt_ = snd_una_;
   if (fin_sent_ && snd_una_ == fin_seq_ + 1) return;
@@ -378,16 +394,25 @@ void TcpConnection::on_persist_timeout(Instant now) {
   ctx_.counters.add(Counter::tcp_window_probes);
   send_segment(snd_una_ - 1, 0, TcpFlags::ack, now);
   persist_backoff_ = std::min<std::uint32_t>(persist_backoff_ + 1, 16);
-  const Duration interval = std::min(rtt_.rto() * (1 << std::min<std::uint32_t>(persist_backoff_, 10)),
-                                     ctx_.settings.rto.max);
+  const Duration interval = std::min(
+      rtt_.rto() * (1 << std::min<std::uint32_t>(persist_backoff_, 10)), ctx_.settings.rto.max);
   persist_deadline_ = now + interval;
 }
 
 // RFC 1122 §4.2.3.6: after idle time, probe with an old sequence number; give up after
 // `count` unanswered probes.
 void TcpConnection::on_keepalive_timeout(Instant now) {
-  const std::uint32_t count = options_.keepalive_count != 0 ? options_.keepalive_count
-                                                            : ctx_.settings.keepalive_count;
+  if (snd_max_ != snd_una_ || send_buffer_.end_seq() != snd_nxt_) {
+    // Data is outstanding or waiting: the retransmission or persist timer watches the peer
+    // (RFC 1122 §4.2.3.6 keepalives are for idle connections; Linux reschedules likewise).
+    const Duration idle = options_.keepalive_idle != Duration{} ? options_.keepalive_idle
+                                                                : ctx_.settings.keepalive_idle;
+    keepalive_probes_ = 0;
+    keepalive_deadline_ = now + idle;
+    return;
+  }
+  const std::uint32_t count =
+      options_.keepalive_count != 0 ? options_.keepalive_count : ctx_.settings.keepalive_count;
   if (keepalive_probes_ >= count) {
     ctx_.counters.add(Counter::tcp_keepalive_timeouts);
     send_reset(now);

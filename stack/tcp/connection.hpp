@@ -41,11 +41,11 @@ struct TcpConnectionInfo {
   std::optional<Duration> srtt;
   Duration rttvar;
   Duration rto;
-  std::uint32_t retransmits;        // segments retransmitted in total
+  std::uint32_t retransmits;  // segments retransmitted in total
   std::uint32_t snd_wnd;
   std::uint32_t rcv_wnd;
-  std::size_t send_queue;           // bytes not yet acknowledged
-  std::size_t receive_queue;        // bytes not yet read
+  std::size_t send_queue;     // bytes not yet acknowledged
+  std::size_t receive_queue;  // bytes not yet read
   bool sack;
   bool timestamps;
   std::uint8_t snd_wscale;
@@ -118,14 +118,15 @@ class TcpConnection {
   // input.cpp
   void on_segment_syn_sent(const SegmentIn& seg, Instant now);
   bool acceptable(const SegmentIn& seg) const;
-  bool paws_rejects(const SegmentIn& seg) const;
+  bool ts_recent_outdated(Instant now) const;
+  bool paws_rejects(const SegmentIn& seg, Instant now) const;
   void report_old_duplicate(const SegmentIn& seg);
   bool on_reset(const SegmentIn& seg, Instant now);
   bool on_ack_field(const SegmentIn& seg, Instant now);
   void on_text(const SegmentIn& seg, Instant now);
   void on_fin(Instant now);
   void send_challenge_ack(Instant now);
-  void update_ts_recent(const SegmentIn& seg);
+  void update_ts_recent(const SegmentIn& seg, Instant now);
   // ack.cpp
   void on_new_ack(const SegmentIn& seg, Instant now);
   void on_duplicate_ack(const SegmentIn& seg, Instant now);
@@ -174,7 +175,7 @@ class TcpConnection {
   bool push_ = false;        // uncorked: send the queued short segment despite Nagle
   bool app_closed_ = false;  // close() was called: nobody reads any more (orphaned)
   bool fin_sent_ = false;
-  SeqNum fin_seq_;           // sequence number of our FIN, once sent
+  SeqNum fin_seq_;  // sequence number of our FIN, once sent
 
   // Receive sequence space. rcv_nxt is the receive buffer's, plus one once a FIN arrived.
   SeqNum irs_;
@@ -184,12 +185,13 @@ class TcpConnection {
   std::optional<SeqNum> pending_fin_;  // a FIN that arrived ahead of missing data
 
   // Options (RFC 7323, RFC 2018) and segment size.
-  std::uint16_t our_mss_;  // advertised: route MTU - 40
+  std::uint16_t our_mss_;     // advertised: route MTU - 40
   std::uint32_t smss_ = 536;  // payload bytes per segment we send (RFC 9293 §3.7.1 default)
   bool ts_enabled_ = false;
   bool sack_enabled_ = false;
   bool ws_enabled_ = false;
   std::uint32_t ts_recent_ = 0;
+  Instant ts_recent_time_;  // when TS.Recent was last set (RFC 7323 §5.5)
   SeqNum last_ack_sent_;
 
   SendBuffer send_buffer_;
@@ -206,6 +208,7 @@ class TcpConnection {
   std::uint32_t dupacks_ = 0;
   bool in_recovery_ = false;
   SeqNum recovery_point_;
+  bool after_timeout_ = false;  // no new recovery until SND.UNA reaches recovery_point_
   SeqNum high_rxt_;
 
   // Timers as deadlines (DESIGN.md §2.5); kNever when not running.
@@ -214,8 +217,8 @@ class TcpConnection {
   Instant persist_deadline_ = kNever;
   Instant keepalive_deadline_ = kNever;
   Instant time_wait_deadline_ = kNever;
-  std::uint32_t timeouts_ = 0;        // consecutive retransmission timeouts
-  Instant first_timeout_ = kNever;    // for TCP_USER_TIMEOUT
+  std::uint32_t timeouts_ = 0;      // consecutive retransmission timeouts
+  Instant first_timeout_ = kNever;  // TCP_USER_TIMEOUT: since when data waits for an ACK
   std::uint32_t persist_backoff_ = 0;
   std::uint32_t keepalive_probes_ = 0;
   std::uint32_t total_retransmits_ = 0;

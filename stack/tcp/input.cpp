@@ -31,8 +31,9 @@ void TcpConnection::on_segment(const SegmentIn& seg, Instant now) {
     return;
   }
   // First: sequence number check, after PAWS (RFC 7323 §5.3 R1-R3).
-  if (paws_rejects(seg) || !acceptable(seg)) {
-    ctx_.counters.add(paws_rejects(seg) ? Counter::tcp_drop_paws : Counter::tcp_drop_out_of_window);
+  if (paws_rejects(seg, now) || !acceptable(seg)) {
+    ctx_.counters.add(paws_rejects(seg, now) ? Counter::tcp_drop_paws
+                                             : Counter::tcp_drop_out_of_window);
     if (!seg.has(TcpFlags::rst)) schedule_ack(true, now);
     report_old_duplicate(seg);
     // RFC 9293 §3.10.7.4 (TIME-WAIT): a retransmitted FIN lies left of RCV.NXT, so it lands
@@ -59,7 +60,7 @@ void TcpConnection::on_segment(const SegmentIn& seg, Instant now) {
     ctx_.counters.add(Counter::tcp_drop_no_ack);
     return;
   }
-  update_ts_recent(seg);
+  update_ts_recent(seg, now);
   if (!on_ack_field(seg, now)) return;
   // Seventh: segment text, then eighth: FIN.
   on_text(seg, now);
@@ -91,7 +92,7 @@ void TcpConnection::on_segment_syn_sent(const SegmentIn& seg, Instant now) {
   receive_buffer_.start(seg.seq + 1);
   rcv_adv_ = seg.seq + 1;
   negotiate(seg);
-  update_ts_recent(seg);
+  update_ts_recent(seg, now);
   if (!has_ack) {
     // Simultaneous open (RFC 9293 §3.5, figure 7): answer with SYN-ACK.
     snd_wnd_ = seg.window;
@@ -132,9 +133,16 @@ void TcpConnection::report_old_duplicate(const SegmentIn& seg) {
   if (end <= receive_buffer_.rcv_nxt()) receive_buffer_.write(seg.seq, seg.payload);
 }
 
+// RFC 7323 §5.5: after 24 days without an update TS.Recent is invalid: the peer's clock may
+// have moved 2^31 ticks on, making every honest TSval look older (Linux TCP_PAWS_24DAYS).
+bool TcpConnection::ts_recent_outdated(Instant now) const {
+  return now - ts_recent_time_ > std::chrono::hours(24 * 24);
+}
+
 // RFC 7323 §5.3: drop a non-RST segment whose timestamp is older than TS.Recent.
-bool TcpConnection::paws_rejects(const SegmentIn& seg) const {
+bool TcpConnection::paws_rejects(const SegmentIn& seg, Instant now) const {
   if (!ts_enabled_ || seg.has(TcpFlags::rst) || !seg.options.timestamps) return false;
+  if (ts_recent_outdated(now)) return false;
   return static_cast<std::int32_t>(seg.options.timestamps->value - ts_recent_) < 0;
 }
 
@@ -195,13 +203,15 @@ void TcpConnection::send_challenge_ack(Instant now) {
   send_ack(now);
 }
 
-// RFC 7323 §4.3: remember the newest timestamp of a segment that covers Last.ACK.sent.
-void TcpConnection::update_ts_recent(const SegmentIn& seg) {
+// RFC 7323 §4.3: remember the newest timestamp of a segment that covers Last.ACK.sent
+// (§5.5: any such timestamp once TS.Recent is outdated).
+void TcpConnection::update_ts_recent(const SegmentIn& seg, Instant now) {
   if (!seg.options.timestamps) return;
+  const bool newer = static_cast<std::int32_t>(seg.options.timestamps->value - ts_recent_) >= 0;
   if (state_ == TcpState::syn_sent || state_ == TcpState::listen ||
-      (seg.seq <= last_ack_sent_ &&
-       static_cast<std::int32_t>(seg.options.timestamps->value - ts_recent_) >= 0)) {
+      (seg.seq <= last_ack_sent_ && (newer || ts_recent_outdated(now)))) {
     ts_recent_ = seg.options.timestamps->value;
+    ts_recent_time_ = now;
   }
 }
 

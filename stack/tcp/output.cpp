@@ -39,7 +39,14 @@ void TcpConnection::schedule_ack(bool immediately, Instant now) {
   delayed_ack_deadline_ = std::min(delayed_ack_deadline_, now + ctx_.settings.delayed_ack);
 }
 
-void TcpConnection::arm_retransmit_timer(Instant now) { retransmit_deadline_ = now + rtt_.rto(); }
+void TcpConnection::arm_retransmit_timer(Instant now) {
+  retransmit_deadline_ = now + rtt_.rto();
+  // Linux tcp_clamp_rto_to_user_timeout: a backed-off timer fires no later than the user
+  // timeout (RFC 5482), so the connection fails on time rather than up to an RTO late.
+  if (options_.user_timeout != Duration{} && first_timeout_ != kNever) {
+    retransmit_deadline_ = std::min(retransmit_deadline_, first_timeout_ + options_.user_timeout);
+  }
+}
 
 void TcpConnection::output(Instant now) {
   if (may_send_data(state_)) {
@@ -131,7 +138,9 @@ void TcpConnection::retransmit(SeqNum seq, std::uint32_t max_length, Instant now
   if (retransmit_deadline_ == kNever) arm_retransmit_timer(now);
 }
 
-void TcpConnection::send_ack(Instant now) { send_segment(snd_nxt_, 0, TcpFlags::ack, now); }
+void TcpConnection::send_ack(Instant now) {
+  send_segment(snd_nxt_, 0, TcpFlags::ack, now);
+}
 
 void TcpConnection::send_reset(Instant now) {
   ctx_.counters.add(Counter::tcp_tx_resets);
@@ -169,8 +178,8 @@ void TcpConnection::send_syn(Instant now) {
 std::uint16_t TcpConnection::advertised_window() {
   const SeqNum rcv_nxt = receive_buffer_.rcv_nxt() + (fin_received_ ? 1U : 0U);
   SeqNum edge = rcv_nxt + receive_window();
-  const auto step = static_cast<std::uint32_t>(
-      std::min<std::size_t>(receive_buffer_.capacity() / 2, our_mss_));
+  const auto step =
+      static_cast<std::uint32_t>(std::min<std::size_t>(receive_buffer_.capacity() / 2, our_mss_));
   if (edge <= rcv_adv_ || static_cast<std::uint32_t>(edge - rcv_adv_) < step) {
     edge = seq_max(rcv_adv_, rcv_nxt);
   }
@@ -203,8 +212,7 @@ void TcpConnection::send_segment(SeqNum seq, std::uint32_t length, std::uint8_t 
   }
   // Probes (SND.UNA - 1) and resets (SEG.ACK) carry no data and may lie outside the send
   // buffer: only a data segment reads it (SendBuffer::peek's precondition).
-  const auto parts =
-      length > 0 ? send_buffer_.peek(seq, length) : std::array<wire::Bytes, 2>{};
+  const auto parts = length > 0 ? send_buffer_.peek(seq, length) : std::array<wire::Bytes, 2>{};
   ctx_.output.transmit(tuple_, h, parts);
   ctx_.counters.add(Counter::tcp_tx_segments);
   if (!rst_only) {

@@ -29,7 +29,6 @@ enum class TcpState : std::uint8_t {
 
 std::string_view to_string(TcpState state);
 
-
 // Stack-wide TCP defaults (config `tcp:`). Values follow Linux's defaults unless noted.
 struct TcpSettings {
   RtoSettings rto;

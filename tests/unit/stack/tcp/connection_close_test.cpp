@@ -80,7 +80,7 @@ TEST_F(TcpConnectionClose, PassiveCloseThroughCloseWaitAndLastAck) {
   EXPECT_TRUE(conn().peer_closed());
   std::vector<std::byte> buffer(10);
   EXPECT_EQ(conn().receive(buffer, false, now_).value_or(99), 0U);  // end of stream
-  EXPECT_EQ(write(10), 10U);  // CLOSE-WAIT may still send
+  EXPECT_EQ(write(10), 10U);                                        // CLOSE-WAIT may still send
   EXPECT_EQ(take_one().len(), 10U);
   conn().close(now_);
   EXPECT_EQ(conn().state(), TcpState::last_ack);
@@ -126,6 +126,38 @@ TEST_F(TcpConnectionClose, FinRetransmittedOnTimeout) {
   EXPECT_EQ(conn().state(), TcpState::fin_wait_2);
 }
 
+TEST_F(TcpConnectionClose, FinWithDataGoesToCloseWait) {
+  deliver(kPeerIss + 1, kIss + 1, TcpFlags::fin | TcpFlags::ack, 100);
+  EXPECT_EQ(conn().state(), TcpState::close_wait);
+  EXPECT_EQ(take_one().ack, kPeerIss + 102);  // 100 bytes + the FIN
+  EXPECT_EQ(read(1000), 100U);
+  EXPECT_EQ(read(1000), 0U);  // then end of stream
+}
+
+TEST_F(TcpConnectionClose, FinBeyondAHoleWaitsForTheData) {
+  deliver(kPeerIss + 101, kIss + 1, TcpFlags::fin | TcpFlags::ack, 100);
+  EXPECT_EQ(conn().state(), TcpState::established);
+  EXPECT_EQ(take_one().ack, kPeerIss + 1);
+  EXPECT_FALSE(conn().peer_closed());
+  deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack, 100);  // fills the hole: the FIN counts now
+  EXPECT_EQ(conn().state(), TcpState::close_wait);
+  EXPECT_EQ(take_one().ack, kPeerIss + 202);
+}
+
+TEST_F(TcpConnectionClose, LastAckFinRetransmittedThenAcked) {
+  deliver(kPeerIss + 1, kIss + 1, TcpFlags::fin | TcpFlags::ack);
+  take();
+  conn().close(now_);
+  ASSERT_EQ(conn().state(), TcpState::last_ack);
+  take();
+  fire_next();
+  const Sent fin = take_one();
+  EXPECT_TRUE(fin.is(TcpFlags::fin | TcpFlags::ack));
+  EXPECT_EQ(fin.seq, kIss + 1);
+  deliver(kPeerIss + 2, kIss + 2);
+  EXPECT_EQ(conn().state(), TcpState::closed);
+}
+
 TEST_F(TcpConnectionClose, OrphanedFinWait2TimesOut) {
   settings_.fin_timeout = 30s;
   conn().close(now_);
@@ -144,7 +176,7 @@ TEST_F(TcpConnectionClose, HalfClosedFinWait2WaitsForThePeer) {
   deliver(kPeerIss + 1, kIss + 2);
   ASSERT_EQ(conn().state(), TcpState::fin_wait_2);
   EXPECT_EQ(conn().next_deadline(), kNever);  // the application may still read
-  conn().close(now_);  // ... until it closes
+  conn().close(now_);                         // ... until it closes
   EXPECT_EQ(conn().next_deadline(), now_ + 60s);
 }
 

@@ -41,6 +41,31 @@ TEST_F(TcpConnectionData, OutOfOrderDataGetsSackAtOnce) {
   EXPECT_EQ(conn().info().receive_queue, 2000U);
 }
 
+TEST_F(TcpConnectionData, AtMostThreeSackBlocksBesideTimestamps) {
+  establish_active(full_syn_options());
+  for (std::uint32_t i = 1; i <= 4; ++i)
+    deliver(kPeerIss + 1 + i * 200, kIss + 1, TcpFlags::ack, 100);
+  const auto acks = take();
+  ASSERT_EQ(acks.size(), 4U);
+  // RFC 2018 §3: 40 option bytes hold 3 blocks next to timestamps (10 + 2 + 2 + 8 * 3 = 38),
+  // the newest (5801..5901) first.
+  ASSERT_EQ(acks.back().options.sack_count, 3);
+  EXPECT_EQ(acks.back().options.sack_blocks[0], (wire::SackBlock{SeqNum{5801}, SeqNum{5901}}));
+  EXPECT_EQ(acks.back().options.sack_blocks[1], (wire::SackBlock{SeqNum{5601}, SeqNum{5701}}));
+}
+
+TEST_F(TcpConnectionData, ReceiveBufferGrowsWithWhatTheApplicationReads) {
+  establish_active(full_syn_options());  // SRTT 0: every read is a measurement round
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    deliver(kPeerIss + 1 + i * 1000, kIss + 1, TcpFlags::ack, 1000);
+  }
+  take();
+  EXPECT_EQ(conn().info().rcv_wnd, 131072U - 100000U);
+  EXPECT_EQ(read(200000), 100000U);
+  // Dynamic right-sizing: 2 * 100000 read + 2 * MSS 1460 = 202920 > 131072.
+  EXPECT_EQ(conn().info().rcv_wnd, 202920U);
+}
+
 TEST_F(TcpConnectionData, DuplicateSegmentGetsDsack) {
   establish_active(full_syn_options());
   deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack, 1000);
@@ -79,6 +104,20 @@ TEST_F(TcpConnectionData, DelayedAckAfterQuickAcks) {
   deliver(seq + 100, kIss + 1, TcpFlags::ack, 100);
   EXPECT_EQ(take_one().ack, seq + 200);
   EXPECT_EQ(conn().next_deadline(), kNever);
+}
+
+TEST_F(TcpConnectionData, DelayedAckRidesOnData) {
+  establish_active(full_syn_options());
+  std::uint32_t seq = kPeerIss + 1;
+  for (int i = 0; i < 16; ++i, seq += 100) deliver(seq, kIss + 1, TcpFlags::ack, 100);
+  take();
+  deliver(seq, kIss + 1, TcpFlags::ack, 100);  // delayed
+  expect_silent();
+  write(50);  // the reply carries the ACK: no separate ACK when the timer would fire
+  const Sent data = take_one();
+  EXPECT_EQ(data.ack, seq + 100);
+  EXPECT_EQ(data.len(), 50U);
+  EXPECT_EQ(conn().next_deadline(), now_ + conn().info().rto);  // only the RTO is left
 }
 
 TEST_F(TcpConnectionData, NagleHoldsSmallSegmentUntilAck) {
@@ -164,13 +203,14 @@ TEST_F(TcpConnectionData, ZeroReceiveWindowStillTakesAcks) {
   establish_plain(options);
   write(100);
   take();
-  for (std::uint32_t i = 0; i < 4; ++i) deliver(kPeerIss + 1 + i * 1000, kIss + 1, TcpFlags::ack, 1000);
+  for (std::uint32_t i = 0; i < 4; ++i)
+    deliver(kPeerIss + 1 + i * 1000, kIss + 1, TcpFlags::ack, 1000);
   ASSERT_EQ(take().back().window, 0);
   // The peer probes our zero window with one byte and acknowledges our data on it.
   deliver(kPeerIss + 4001, kIss + 101, TcpFlags::ack, 1);
-  EXPECT_EQ(conn().info().send_queue, 0U);  // RFC 9293 §3.10.7.4: the ACK is taken
+  EXPECT_EQ(conn().info().send_queue, 0U);    // RFC 9293 §3.10.7.4: the ACK is taken
   EXPECT_EQ(conn().next_deadline(), kNever);  // nothing left to retransmit
-  const Sent ack = take_one();  // the byte is not: the window is still closed
+  const Sent ack = take_one();                // the byte is not: the window is still closed
   EXPECT_EQ(ack.ack, kPeerIss + 4001);
   EXPECT_EQ(ack.window, 0);
   EXPECT_EQ(conn().info().receive_queue, 4000U);

@@ -47,12 +47,14 @@ class CapturingOutput : public SegmentOutput {
  public:
   void transmit(const FourTuple&, const wire::TcpHeader& header,
                 std::span<const wire::Bytes> payload) override {
-    Sent s{header.seq.value(), header.ack.value(), header.flags, header.window, header.options,
-           {}};
+    Sent s{header.seq.value(), header.ack.value(), header.flags, header.window, header.options, {}};
     for (const auto part : payload) s.payload.insert(s.payload.end(), part.begin(), part.end());
     sent.push_back(std::move(s));
   }
+  bool has_room() const override { return room; }
+
   std::vector<Sent> sent;
+  bool room = true;  // false: the device queue is full (backpressure)
 };
 
 // The peer's side of a segment: fields in plain integers, built into a SegmentIn on delivery.

@@ -119,6 +119,36 @@ TEST_F(TcpConnectionInput, SynSentResetWithGoodAckIsRefused) {
   expect_silent();
 }
 
+TEST_F(TcpConnectionInput, OlderSegmentDoesNotChangeSendWindow) {
+  Peer p = peer(kPeerIss + 1, kIss + 1, TcpFlags::ack, 100);
+  p.window = 1000;  // scaled by 7: 128000
+  deliver(p);
+  EXPECT_EQ(conn().info().snd_wnd, 128000U);
+  // RFC 9293 §3.10.7.4: SND.WL1 = 5001 < SEG.SEQ 5101 updates; an older SEG.SEQ (a reordered
+  // segment, 5051..5151, still acceptable: it overlaps RCV.NXT 5101) must not.
+  p.seq = kPeerIss + 101;
+  p.payload = 0;
+  p.window = 2000;
+  deliver(p);
+  EXPECT_EQ(conn().info().snd_wnd, 256000U);
+  p.seq = kPeerIss + 51;
+  p.payload = 100;
+  p.window = 10;
+  deliver(p);
+  EXPECT_EQ(conn().info().receive_queue, 150U);  // accepted: its new half was taken
+  EXPECT_EQ(conn().info().snd_wnd, 256000U);
+}
+
+TEST_F(TcpConnectionInput, RetransmittedSynAckGetsAck) {
+  // Our final ACK was lost: the peer resends its SYN-ACK, left of RCV.NXT: answer with an ACK.
+  deliver(Peer{kPeerIss, kIss + 1, TcpFlags::syn | TcpFlags::ack, 65535, full_syn_options(), 0});
+  const Sent ack = take_one();
+  EXPECT_TRUE(ack.is(TcpFlags::ack));
+  EXPECT_EQ(ack.seq, kIss + 1);
+  EXPECT_EQ(ack.ack, kPeerIss + 1);
+  EXPECT_EQ(conn().state(), TcpState::established);
+}
+
 TEST_F(TcpConnectionInput, PawsDropsOldTimestamp) {
   peer_tsval_ -= 1;  // older than TS.Recent
   deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack, 100);
@@ -129,6 +159,24 @@ TEST_F(TcpConnectionInput, PawsDropsOldTimestamp) {
   // PAWS does not apply to a RST (RFC 7323 §5.3 R1 reads "non-RST").
   deliver(kPeerIss + 1, 0, TcpFlags::rst);
   EXPECT_EQ(conn().state(), TcpState::closed);
+}
+
+TEST_F(TcpConnectionInput, PawsForgetsTsRecentAfter24DaysIdle) {
+  // The peer's 1 ms clock runs 2^31 ticks in 24.8 days: after that long an honest TSval looks
+  // older than TS.Recent. RFC 7323 §5.5: TS.Recent is invalid after 24 days idle.
+  advance(std::chrono::hours(24 * 24));  // 24 days: still valid
+  peer_tsval_ -= 1;
+  deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack, 100);
+  EXPECT_EQ(count(Counter::tcp_drop_paws), 1U);
+  advance(std::chrono::hours(24));  // 25 days since TS.Recent was set
+  deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack, 100);
+  EXPECT_EQ(count(Counter::tcp_drop_paws), 1U);
+  EXPECT_EQ(conn().info().receive_queue, 100U);
+  // The segment's TSval is the new TS.Recent: echoed, and the next segment is checked
+  // against it.
+  take();
+  deliver(kPeerIss + 101, kIss + 1, TcpFlags::ack, 100);
+  EXPECT_EQ(take_one().options.timestamps->echo_reply, peer_tsval_);
 }
 
 TEST_F(TcpConnectionInput, TsRecentFollowsLastAckSent) {

@@ -57,10 +57,10 @@ TEST_F(TcpConnectionOpen, SynAckEstablishesAndNegotiatesEverything) {
   EXPECT_TRUE(info.timestamps);
   EXPECT_EQ(info.snd_wscale, 7);
   EXPECT_EQ(info.rcv_wscale, 7);
-  EXPECT_EQ(info.smss, 1448U);  // min(1460, 1460) - 12 bytes of timestamp option (RFC 7323)
+  EXPECT_EQ(info.smss, 1448U);      // min(1460, 1460) - 12 bytes of timestamp option (RFC 7323)
   EXPECT_EQ(info.snd_wnd, 65535U);  // RFC 7323 §2.2: the SYN-ACK's window is not scaled
   EXPECT_EQ(info.srtt, Duration{10ms});  // TS echo: 11010 - 11000
-  EXPECT_EQ(info.cwnd, 14480U);  // RFC 6928: min(10 * 1448, max(2 * 1448, 14600))
+  EXPECT_EQ(info.cwnd, 14480U);          // RFC 6928: min(10 * 1448, max(2 * 1448, 14600))
 }
 
 TEST_F(TcpConnectionOpen, OptionsNeedBothSides) {
@@ -113,7 +113,7 @@ TEST_F(TcpConnectionOpen, PassiveOpenAnswersWithMatchingOptions) {
   deliver(kPeerIss + 1, kIss + 1);  // the final ACK
   EXPECT_EQ(conn().state(), TcpState::established);
   EXPECT_TRUE(conn().take_events() & tcp_event::connected);
-  expect_silent();  // nothing to acknowledge
+  expect_silent();                            // nothing to acknowledge
   EXPECT_EQ(conn().next_deadline(), kNever);  // SYN-ACK acknowledged: no retransmission timer
 }
 
@@ -152,6 +152,67 @@ TEST_F(TcpConnectionOpen, FinalAckWithBadAckGetsReset) {
   EXPECT_TRUE(rst.is(TcpFlags::rst));
   EXPECT_EQ(rst.seq, kIss + 50);
   EXPECT_EQ(conn().state(), TcpState::syn_received);
+}
+
+TEST_F(TcpConnectionOpen, ResetInSynReceivedCloses) {
+  make();
+  const SegmentIn syn{SeqNum{kPeerIss}, SeqNum{}, TcpFlags::syn, 65535, full_syn_options(), {}};
+  conn().open_passive(syn, SeqNum{kIss}, now_);
+  take();
+  deliver(kPeerIss + 1, 0, TcpFlags::rst);  // RFC 9293 §3.10.7.4 second check
+  EXPECT_EQ(conn().state(), TcpState::closed);
+  EXPECT_EQ(conn().next_deadline(), kNever);
+  expect_silent();
+}
+
+TEST_F(TcpConnectionOpen, DataOnTheFinalAckIsReceived) {
+  make();
+  const SegmentIn syn{SeqNum{kPeerIss}, SeqNum{}, TcpFlags::syn, 65535, full_syn_options(), {}};
+  conn().open_passive(syn, SeqNum{kIss}, now_);
+  take();
+  deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack | TcpFlags::psh, 300);
+  EXPECT_EQ(conn().state(), TcpState::established);
+  EXPECT_EQ(take_one().ack, kPeerIss + 301);
+  EXPECT_EQ(conn().info().receive_queue, 300U);
+}
+
+TEST_F(TcpConnectionOpen, OpenFromSynCookie) {
+  make();
+  // The final ACK of a handshake whose SYN-ACK was a cookie (ISS 1000): options come back
+  // from the cookie, the window of this ACK is already scaled (RFC 7323 §2.2).
+  const SynCookieOptions cookie{1460, 7, true};
+  const SegmentIn ack{
+      SeqNum{kPeerIss + 1}, SeqNum{kIss + 1}, TcpFlags::ack, 1000, peer_options(), {}};
+  conn().open_from_cookie(ack, SeqNum{kIss}, cookie, now_);
+  EXPECT_EQ(conn().state(), TcpState::established);
+  expect_silent();
+  const auto info = conn().info();
+  EXPECT_EQ(info.snd_wnd, 128000U);  // 1000 << 7
+  EXPECT_EQ(info.smss, 1448U);
+  EXPECT_TRUE(info.sack);
+  EXPECT_TRUE(info.timestamps);
+  // RFC 7323 §4.3: the next in-order segment (SEG.SEQ = Last.ACK.sent = 5001) updates
+  // TS.Recent, and our ACK echoes it.
+  peer_tsval_ += 100;
+  deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack, 100);
+  const Sent reply = take_one();
+  EXPECT_EQ(reply.ack, kPeerIss + 101);
+  EXPECT_EQ(reply.options.timestamps->echo_reply, peer_tsval_);
+}
+
+TEST_F(TcpConnectionOpen, CloseInSynReceivedSendsFinOnceEstablished) {
+  make();
+  const SegmentIn syn{SeqNum{kPeerIss}, SeqNum{}, TcpFlags::syn, 65535, full_syn_options(), {}};
+  conn().open_passive(syn, SeqNum{kIss}, now_);
+  take();
+  conn().close(now_);  // RFC 9293 §3.10.4: queue the FIN until ESTABLISHED
+  EXPECT_EQ(conn().state(), TcpState::syn_received);
+  expect_silent();
+  deliver(kPeerIss + 1, kIss + 1);
+  EXPECT_EQ(conn().state(), TcpState::fin_wait_1);
+  const Sent fin = take_one();
+  EXPECT_TRUE(fin.is(TcpFlags::fin | TcpFlags::ack));
+  EXPECT_EQ(fin.seq, kIss + 1);
 }
 
 // RFC 9293 §3.5 figure 8. The peer's SYN-ACK (SEQ=5000) falls left of RCV.NXT=5001 and is not

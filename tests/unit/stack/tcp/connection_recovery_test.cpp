@@ -98,5 +98,38 @@ TEST_F(TcpConnectionRecovery, SackRecoveryRetransmitsTheHoles) {
   EXPECT_EQ(take().front().seq, 13001U);  // new data flows again
 }
 
+TEST_F(TcpConnectionRecovery, TimeoutDuringRecoveryGoesBackToSndUna) {
+  peer_ts_ = false;
+  wire::TcpOptions o;
+  o.mss = 1000;
+  o.sack_permitted = true;
+  establish_active(o);
+  fill_window(12000);
+  dupack({{2001, 3001}});
+  dupack({{2001, 4001}});
+  dupack({{2001, 5001}});  // recovery: 1001 retransmitted, cwnd 6000
+  take();
+  // The retransmission is lost too: RFC 6298 §5.4 resends SND.UNA; RFC 5681 §3.1: cwnd = 1
+  // SMSS; RFC 6675 §5.1: the SACK scoreboard is forgotten (the receiver may renege).
+  fire_next();
+  const Sent resent = take_one();
+  EXPECT_EQ(resent.seq, 1001U);
+  EXPECT_EQ(resent.len(), 1000U);
+  EXPECT_EQ(conn().info().cwnd, 1000U);
+  // A duplicate ACK now must not start a new recovery (RFC 6675 §5.1: not before
+  // RecoveryPoint = 13001 is acknowledged): no second copy of 1001, no second cwnd cut.
+  // Limited transmit (RFC 3042) lets the go-back-N resend continue at 2001.
+  dupack({{2001, 5001}});
+  const Sent limited = take_one();
+  EXPECT_EQ(limited.seq, 2001U);
+  EXPECT_EQ(count(Counter::tcp_fast_retransmits), 1U);
+  EXPECT_EQ(conn().info().cwnd, 1000U);
+  // The ACK of 1001: slow start (ssthresh 6000 held) to cwnd 2000; 2001 is in flight, so one
+  // more segment goes: 3001.
+  deliver(peer(kPeerIss + 1, 2001));
+  EXPECT_EQ(conn().info().cwnd, 2000U);
+  EXPECT_EQ(take_one().seq, 3001U);
+}
+
 }  // namespace
 }  // namespace tapstack::tcp_test

@@ -48,6 +48,22 @@ TEST_F(TcpConnectionTimer, DataRetransmittedWithBackoffThenTimesOut) {
   EXPECT_EQ(count(Counter::tcp_retransmit_timeouts), 3U);
 }
 
+TEST_F(TcpConnectionTimer, UserTimeoutCountsFromTheUnacknowledgedSend) {
+  TcpSocketOptions options;
+  options.user_timeout = 700ms;  // RFC 5482
+  establish_plain(options);      // RTO 200 ms
+  const Instant start = now_;
+  write(100);
+  take();
+  EXPECT_EQ(fire_next(), start + 200ms);
+  EXPECT_EQ(fire_next(), start + 600ms);
+  // The next backed-off expiry (1400 ms) is clamped to the user timeout, as Linux does
+  // (tcp_clamp_rto_to_user_timeout): data unacknowledged for 700 ms fails the connection.
+  EXPECT_EQ(fire_next(), start + 700ms);
+  EXPECT_EQ(conn().state(), TcpState::closed);
+  EXPECT_EQ(conn().error(), SocketError::timed_out);
+}
+
 TEST_F(TcpConnectionTimer, KarnNoSampleFromRetransmittedSegment) {
   establish_plain();  // SRTT 0 from the handshake
   write(100);
@@ -130,6 +146,17 @@ TEST_F(TcpConnectionKeepalive, AnsweredProbeRestartsIdleTime) {
   deliver(kPeerIss + 1, kIss + 1);  // the peer is alive
   expect_silent();
   EXPECT_EQ(conn().next_deadline(), start + 20s);
+}
+
+TEST_F(TcpConnectionKeepalive, NoProbeWhileDataIsOutstanding) {
+  settings_.max_retransmissions = 100;
+  establish_active(full_syn_options(), keepalive_options());
+  const Instant start = now_;
+  write(100);
+  take();
+  run_until(start + 10s);  // the retransmission timer keeps watch instead (Linux)
+  for (const Sent& s : take()) EXPECT_EQ(s.len(), 100U) << "a keepalive probe was sent";
+  EXPECT_EQ(count(Counter::tcp_keepalive_probes), 0U);
 }
 
 TEST_F(TcpConnectionKeepalive, IdleCountsFromEstablishment) {
