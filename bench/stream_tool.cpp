@@ -78,7 +78,9 @@ int recv_bytes(int fd, std::uint64_t total) {
   const auto start = Clock::now();
   std::uint64_t received = 0;
   while (received < total) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), total - received));
+    const ssize_t n = ::read(fd, buffer.data(), want);
     if (n < 0) die("read");
     if (n == 0) break;
     received += static_cast<std::uint64_t>(n);

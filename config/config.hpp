@@ -98,10 +98,10 @@ struct ServiceConfig {
 
 // The daemon's built-in TCP services (`services:`), listening on every stack address.
 struct ServicesConfig {
-  ServiceConfig echo{true, 7};       // RFC 862
-  ServiceConfig discard{true, 9};    // RFC 863
-  ServiceConfig chargen{true, 19};   // RFC 864
-  ServiceConfig http{true, 80};      // status page, /bytes/N, POST /sink
+  ServiceConfig echo{true, 7};      // RFC 862
+  ServiceConfig discard{true, 9};   // RFC 863
+  ServiceConfig chargen{true, 19};  // RFC 864
+  ServiceConfig http{true, 80};     // status page, /bytes/N, POST /sink
 
   bool operator==(const ServicesConfig&) const = default;
 };

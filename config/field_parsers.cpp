@@ -188,8 +188,8 @@ ParseResult<std::uint16_t> parse_port(std::string_view text) {
 
 ParseResult<std::pair<std::uint16_t, std::uint16_t>> parse_port_range(std::string_view text) {
   constexpr auto kRange = limits::kTcpEphemeralPort;
-  const std::string expectation = "a port range FIRST-LAST within " +
-                                  std::to_string(kRange.min) + ".." + std::to_string(kRange.max);
+  const std::string expectation = "a port range FIRST-LAST within " + std::to_string(kRange.min) +
+                                  ".." + std::to_string(kRange.max);
   const auto dash = text.find('-');
   if (dash == std::string_view::npos) return unexpected(rejection(expectation, text));
   const auto first = parse_integer_in(text.substr(0, dash), kRange);
@@ -206,16 +206,15 @@ ParseResult<CongestionAlgorithm> parse_congestion(std::string_view text) {
 }
 
 ParseResult<double> parse_percentage(std::string_view text) {
-  const std::string expectation = "a percentage 0..100 with at most " +
-                                  std::to_string(limits::kPercentDecimals) + " decimals";
+  const std::string expectation =
+      "a percentage 0..100 with at most " + std::to_string(limits::kPercentDecimals) + " decimals";
   const auto point = text.find('.');
   const std::string_view whole = text.substr(0, point);
   const std::string_view fraction =
       point == std::string_view::npos ? std::string_view{} : text.substr(point + 1);
-  const bool fraction_ok =
-      point == std::string_view::npos ||
-      (!fraction.empty() && fraction.size() <= limits::kPercentDecimals &&
-       fraction.find_first_not_of("0123456789") == std::string_view::npos);
+  const bool fraction_ok = point == std::string_view::npos ||
+                           (!fraction.empty() && fraction.size() <= limits::kPercentDecimals &&
+                            fraction.find_first_not_of("0123456789") == std::string_view::npos);
   const auto integer = parse_integer(whole, {0, 100});
   if (!integer || !fraction_ok) return unexpected(rejection(expectation, text));
   // Exact arithmetic in thousandths of a percent, so "100.000" is accepted and "100.001" not.
@@ -231,8 +230,8 @@ ParseResult<double> parse_percentage(std::string_view text) {
 
 ParseResult<std::uint64_t> parse_bit_rate_in(std::string_view text,
                                              limits::Range<std::uint64_t> range) {
-  constexpr std::array<std::pair<std::string_view, std::uint64_t>, 4> kUnits{{
-      {"Gbit", 1'000'000'000}, {"Mbit", 1'000'000}, {"kbit", 1'000}, {"bit", 1}}};
+  constexpr std::array<std::pair<std::string_view, std::uint64_t>, 4> kUnits{
+      {{"Gbit", 1'000'000'000}, {"Mbit", 1'000'000}, {"kbit", 1'000}, {"bit", 1}}};
   const std::string expectation = "a bit rate 0.." + std::to_string(range.max / 1'000'000'000) +
                                   "Gbit as an integer with a unit bit, kbit, Mbit or Gbit";
   std::uint64_t value = 0;

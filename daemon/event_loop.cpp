@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <csignal>
@@ -44,7 +44,7 @@ class EventLoop {
   // A device as the loop sees it: its eventfd under Asio's watch, and whether it fired.
   struct Watched {
     Device* device;
-    std::size_t index;  // of the device, for its fault injectors
+    std::size_t index;                           // of the device, for its fault injectors
     asio::posix::stream_descriptor completions;  // a dup of the FrameIo's eventfd
     bool ready = false;
   };
@@ -158,7 +158,16 @@ void EventLoop::serve_sockets(Instant now) {
 }
 
 void EventLoop::transmit(Instant now) {
-  while (auto frame = stack_.pop_tx()) {
+  // Frames leave the stack's TX queue only while every device can take a write: the rest wait
+  // there, so a full device pushes back on TCP (TcpLayer::has_room) instead of losing frames.
+  // The loop turns again when write completions free slots.
+  const auto devices_have_room = [this] {
+    return std::ranges::all_of(devices_,
+                               [](const Device& device) { return device.io->tx_room() > 0; });
+  };
+  while (devices_have_room()) {
+    auto frame = stack_.pop_tx();
+    if (!frame) break;
     const std::size_t index = device_index(frame->interface);
     if (index == devices_.size()) continue;  // asserted in device_index()
     if (faults_ != nullptr) {

@@ -61,8 +61,8 @@ Result<void, std::string> set_up(const config::Config& config, Stack& stack,
 }
 
 // Listens for every enabled built-in service and logs where.
-Result<void, std::string> start_services(const config::Config& config,
-                                         services::Services& services, const Logger& log) {
+Result<void, std::string> start_services(const config::Config& config, services::Services& services,
+                                         const Logger& log) {
   if (auto started = services.start(config.services); !started) return started;
   for (const services::Listening& listening : services.listening()) {
     log.info("service " + std::string{services::to_string(listening.kind)} + " on port " +
