@@ -69,6 +69,7 @@ struct TcpConfig {
   std::uint32_t synack_retries = 5;
   Duration delayed_ack = std::chrono::milliseconds(40);
   Duration time_wait = std::chrono::seconds(60);
+  Duration fin_timeout = std::chrono::seconds(60);  // orphaned FIN-WAIT-2 (Linux tcp_fin_timeout)
   Duration keepalive_idle = std::chrono::hours(2);
   Duration keepalive_interval = std::chrono::seconds(75);
   std::uint32_t keepalive_count = 9;

@@ -50,6 +50,7 @@ inline constexpr Range<std::uint32_t> kTcpSynRetries{1, 127};  // Linux caps tcp
 // RFC 1122 §4.2.3.2: an ACK must not be delayed by more than 0.5 s.
 inline constexpr Range<Duration> kTcpDelayedAck{1ms, 500ms};
 inline constexpr Range<Duration> kTcpTimeWait{100ms, 10min};
+inline constexpr Range<Duration> kTcpFinTimeout{1s, 10min};
 inline constexpr Range<Duration> kTcpKeepaliveIdle{1s, 24h};
 inline constexpr Range<Duration> kTcpKeepaliveInterval{1s, 1h};
 inline constexpr Range<std::uint32_t> kTcpKeepaliveCount{1, 127};

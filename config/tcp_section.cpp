@@ -35,6 +35,7 @@ constexpr DurationKey kDurationKeys[] = {
     {"rto_initial", &TcpConfig::rto_initial, limits::kTcpRtoInitial},
     {"delayed_ack", &TcpConfig::delayed_ack, limits::kTcpDelayedAck},
     {"time_wait", &TcpConfig::time_wait, limits::kTcpTimeWait},
+    {"fin_timeout", &TcpConfig::fin_timeout, limits::kTcpFinTimeout},
     {"keepalive_idle", &TcpConfig::keepalive_idle, limits::kTcpKeepaliveIdle},
     {"keepalive_interval", &TcpConfig::keepalive_interval, limits::kTcpKeepaliveInterval},
 };
@@ -98,6 +99,7 @@ void read_tcp(DocumentReader& reader, const Field& field, TcpConfig& tcp) {
                                               "synack_retries",
                                               "delayed_ack",
                                               "time_wait",
+                                              "fin_timeout",
                                               "keepalive_idle",
                                               "keepalive_interval",
                                               "keepalive_count",

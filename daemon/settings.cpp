@@ -44,6 +44,7 @@ TcpSettings tcp_settings(const config::TcpConfig& tcp) {
   settings.synack_retries = tcp.synack_retries;
   settings.delayed_ack = tcp.delayed_ack;
   settings.time_wait = tcp.time_wait;
+  settings.fin_timeout = tcp.fin_timeout;
   settings.keepalive_idle = tcp.keepalive_idle;
   settings.keepalive_interval = tcp.keepalive_interval;
   settings.keepalive_count = tcp.keepalive_count;

@@ -107,6 +107,7 @@ bool TcpConnection::send_new_data(Instant now, std::uint32_t allowance) {
   if (fin) flags |= TcpFlags::fin;
   const bool resend = snd_nxt_ < snd_max_;
   send_segment(snd_nxt_, length, flags, now);
+  record_transmission(snd_nxt_, length + (fin ? 1U : 0U), resend, now);
   if (resend) {
     ++total_retransmits_;
     ctx_.counters.add(Counter::tcp_retransmitted_segments);
@@ -120,6 +121,7 @@ bool TcpConnection::send_new_data(Instant now, std::uint32_t allowance) {
     fin_seq_ = data_end;
   }
   if (retransmit_deadline_ == kNever) arm_retransmit_timer(now);
+  if (!resend) schedule_probe(now);
   return !fin;
 }
 
@@ -135,6 +137,7 @@ void TcpConnection::retransmit(SeqNum seq, std::uint32_t max_length, Instant now
   ++total_retransmits_;
   ctx_.counters.add(Counter::tcp_retransmitted_segments);
   send_segment(seq, length, flags, now);
+  record_transmission(seq, length + ((flags & TcpFlags::fin) != 0 ? 1U : 0U), true, now);
   if (retransmit_deadline_ == kNever) arm_retransmit_timer(now);
 }
 
@@ -166,6 +169,7 @@ void TcpConnection::send_syn(Instant now) {
   }
   ctx_.output.transmit(tuple_, h, {});
   ctx_.counters.add(Counter::tcp_tx_segments);
+  ++segments_sent_;
   if (!active) last_ack_sent_ = receive_buffer_.rcv_nxt();
   if (timeouts_ == 0 && !ts_enabled_) rtt_probe_.emplace(iss_ + 1, now);
   snd_nxt_ = iss_ + 1;
@@ -202,7 +206,11 @@ void TcpConnection::send_segment(SeqNum seq, std::uint32_t length, std::uint8_t 
     if (ts_enabled_) h.options.timestamps = wire::TcpTimestamps{ts_value(now), ts_recent_};
     if (sack_enabled_) {
       std::array<SeqRange, 4> blocks{};
-      const std::size_t max_blocks = ts_enabled_ ? 3 : 4;
+      // smss_ leaves room for timestamps only: SACK blocks ride in what a shorter segment
+      // leaves free (4 + 8n bytes), so a full-sized segment never exceeds the MTU.
+      const std::uint32_t room = smss_ - std::min(length, smss_);
+      const std::size_t fit = room >= 12 ? (room - 4) / 8 : 0;
+      const std::size_t max_blocks = std::min<std::size_t>(ts_enabled_ ? 3 : 4, fit);
       const std::size_t n = receive_buffer_.sack_blocks(std::span{blocks.data(), max_blocks});
       for (std::size_t i = 0; i < n; ++i) {
         h.options.sack_blocks[i] = wire::SackBlock{blocks[i].begin, blocks[i].end};
@@ -215,6 +223,7 @@ void TcpConnection::send_segment(SeqNum seq, std::uint32_t length, std::uint8_t 
   const auto parts = length > 0 ? send_buffer_.peek(seq, length) : std::array<wire::Bytes, 2>{};
   ctx_.output.transmit(tuple_, h, parts);
   ctx_.counters.add(Counter::tcp_tx_segments);
+  ++segments_sent_;
   if (!rst_only) {
     last_ack_sent_ = h.ack;
     ack_pending_ = ack_now_ = false;

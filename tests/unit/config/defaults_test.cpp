@@ -84,6 +84,7 @@ TEST(EmbeddedDefaults, SetsEveryKeyExplicitly) {
         "synack_retries",
         "delayed_ack",
         "time_wait",
+        "fin_timeout",
         "keepalive_idle",
         "keepalive_interval",
         "keepalive_count",
@@ -142,7 +143,7 @@ TEST(EmbeddedDefaults, EveryKeyHasACommentAbove) {
   }
   // interfaces, gateway, arp, ipv4, tap, ipc, log; tcp; services (4 x 2 keys); fault_injection
   // (seed, rx and tx with 9 keys each).
-  EXPECT_EQ(keys, 7 + 5 + 5 + 3 + 2 + 2 + 1 + (1 + 23) + (1 + 4 * 3) + (1 + 1 + 2 * 10));
+  EXPECT_EQ(keys, 7 + 5 + 5 + 3 + 2 + 2 + 1 + (1 + 24) + (1 + 4 * 3) + (1 + 1 + 2 * 10));
 }
 
 }  // namespace

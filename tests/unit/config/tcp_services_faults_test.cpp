@@ -24,7 +24,7 @@ TEST(TcpSection, ReadsEveryKey) {
       "tcp:\n"
       "  rto_min: 10ms\n  rto_max: 30s\n  rto_initial: 500ms\n"
       "  retries: 5\n  syn_retries: 2\n  synack_retries: 3\n"
-      "  delayed_ack: 10ms\n  time_wait: 2s\n"
+      "  delayed_ack: 10ms\n  time_wait: 2s\n  fin_timeout: 7s\n"
       "  keepalive_idle: 10min\n  keepalive_interval: 5s\n  keepalive_count: 4\n"
       "  send_buffer: 64KiB\n  send_buffer_max: 1MiB\n"
       "  receive_buffer: 32KiB\n  receive_buffer_max: 2MiB\n"
@@ -41,6 +41,7 @@ TEST(TcpSection, ReadsEveryKey) {
   expected.synack_retries = 3;
   expected.delayed_ack = 10ms;
   expected.time_wait = 2s;
+  expected.fin_timeout = 7s;
   expected.keepalive_idle = 10min;
   expected.keepalive_interval = 5s;
   expected.keepalive_count = 4;
@@ -81,7 +82,8 @@ TEST(TcpSection, BadValuesAreRejectedWithTheirPosition) {
             "1024..65535, got \"6000-5000\" (FIRST is above LAST)");
   EXPECT_EQ(load_error("tcp: {rtt: 1s}\n"),
             "test.yaml:1:7: unknown key \"rtt\" in tcp (known: rto_min, rto_max, rto_initial, "
-            "retries, syn_retries, synack_retries, delayed_ack, time_wait, keepalive_idle, "
+            "retries, syn_retries, synack_retries, delayed_ack, time_wait, fin_timeout, "
+            "keepalive_idle, "
             "keepalive_interval, keepalive_count, send_buffer, send_buffer_max, receive_buffer, "
             "receive_buffer_max, congestion, timestamps, sack, window_scaling, syn_backlog, "
             "syn_cookies, ephemeral_ports, max_connections)");
