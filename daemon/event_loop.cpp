@@ -37,8 +37,8 @@ std::chrono::steady_clock::time_point to_steady(Instant instant) {
 class EventLoop {
  public:
   EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
-            FaultPath* faults, const Logger& log);
-  void run();
+            FaultPath* faults, const ipc::IpcServerSettings& ipc, const Logger& log);
+  Result<void, std::string> run();
 
  private:
   // A device as the loop sees it: its eventfd under Asio's watch, and whether it fired.
@@ -70,13 +70,20 @@ class EventLoop {
   Instant timer_deadline_ = kNever;  // what timer_ is armed for; kNever: not armed
   std::uint64_t timer_generation_ = 0;
   std::vector<std::unique_ptr<Watched>> watched_;
+  ipc::IpcServer ipc_;  // after io_: destroyed before it
   bool stopping_ = false;
   bool dump_requested_ = false;
 };
 
 EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
-                     FaultPath* faults, const Logger& log)
-    : stack_(stack), services_(services), faults_(faults), log_(log), devices_(devices) {
+                     FaultPath* faults, const ipc::IpcServerSettings& ipc, const Logger& log)
+    : stack_(stack),
+      services_(services),
+      faults_(faults),
+      log_(log),
+      devices_(devices),
+      ipc_(io_, stack.tcp(), ipc,
+           [&log](LogLevel level, std::string_view message) { log.log(level, message); }) {
   for (std::size_t index = 0; index < devices.size(); ++index) {
     Device& device = devices[index];
     // Asio closes what it holds: give it its own descriptor for the FrameIo's eventfd.
@@ -87,9 +94,10 @@ EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services
   }
 }
 
-void EventLoop::run() {
+Result<void, std::string> EventLoop::run() {
   wait_for_signal();
   for (auto& watched : watched_) watch(*watched);
+  if (auto listening = ipc_.start(); !listening) return listening;
   log_.info("ready");
   for (;;) {
     turn();
@@ -97,12 +105,13 @@ void EventLoop::run() {
       // Connections get their FIN (or RST) before the devices close.
       const Instant now = steady_now();
       services_.stop(now);
+      ipc_.stop(now);
       transmit(now);
-      return;
+      return {};
     }
     // Block for the first event, then take every other one that is ready, so one turn serves
     // all of them.
-    if (io_.run_one() == 0) return;
+    if (io_.run_one() == 0) return {};
     io_.poll();
   }
 }
@@ -114,6 +123,7 @@ void EventLoop::turn() {
   }
   release_delayed_rx(now);
   stack_.poll(now);
+  ipc_.service(now);
   serve_sockets(now);
   transmit(now);
   if (dump_requested_) {
@@ -149,11 +159,11 @@ void EventLoop::release_delayed_rx(Instant now) {
   }
 }
 
-// Every TCP event goes to its socket's owner: for now the built-in services own every socket.
-// Their calls (accept, send, receive, close) may raise further events, drained here as well.
+// Every TCP event goes to its socket's owner: a built-in service or an IPC client. Their calls
+// (accept, send, receive, close) may raise further events, drained here as well.
 void EventLoop::serve_sockets(Instant now) {
   while (const auto event = stack_.tcp().pop_event()) {
-    services_.handle(*event, now);
+    if (!services_.handle(*event, now)) ipc_.handle(*event, now);
   }
 }
 
@@ -236,10 +246,11 @@ void EventLoop::arm_timer(Instant deadline) {
 
 }  // namespace
 
-void run_event_loop(Stack& stack, std::span<Device> devices, services::Services& services,
-                    FaultPath* faults, const Logger& log) {
-  EventLoop loop{stack, devices, services, faults, log};
-  loop.run();
+Result<void, std::string> run_event_loop(Stack& stack, std::span<Device> devices,
+                                         services::Services& services, FaultPath* faults,
+                                         const ipc::IpcServerSettings& ipc, const Logger& log) {
+  EventLoop loop{stack, devices, services, faults, ipc, log};
+  return loop.run();
 }
 
 }  // namespace tapstack::daemon

@@ -10,6 +10,7 @@
 
 #include "daemon/device.hpp"
 #include "daemon/fault_path.hpp"
+#include "daemon/ipc/ipc_server.hpp"
 #include "daemon/log.hpp"
 #include "daemon/services/services.hpp"
 #include "stack/stack.hpp"
@@ -20,13 +21,15 @@ namespace tapstack::daemon {
 // stack's. Read once per loop turn; nothing else in the process reads a clock for the stack.
 Instant steady_now();
 
-// Installs the signal handlers, logs `info: ready`, and runs until SIGINT or SIGTERM. SIGUSR1
+// Installs the signal handlers, starts the IPC server (clients' sockets; a failure to listen is
+// returned), logs `info: ready`, and runs until SIGINT or SIGTERM. SIGUSR1
 // logs the counters and keeps running. `devices` carry the stack interfaces they serve; `stack`,
 // `devices`, `services` and `faults` (nullptr: no fault injection; else one injector pair per
 // device, in the order of `devices`) outlive the call. On a stop signal the services close
 // their connections and listeners and the resulting frames are submitted. Does not dump
 // counters or close devices on return.
-void run_event_loop(Stack& stack, std::span<Device> devices, services::Services& services,
-                    FaultPath* faults, const Logger& log);
+Result<void, std::string> run_event_loop(Stack& stack, std::span<Device> devices,
+                                         services::Services& services, FaultPath* faults,
+                                         const ipc::IpcServerSettings& ipc, const Logger& log);
 
 }  // namespace tapstack::daemon

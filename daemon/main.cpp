@@ -103,7 +103,16 @@ int run(const config::Config& config, const Logger& log) {
     close_devices(devices, log);
     return kExitStartupFailure;
   }
-  run_event_loop(stack, devices, services, faults ? &*faults : nullptr, log);
+  ipc::IpcServerSettings ipc;
+  ipc.socket_path = config.ipc.socket_path;
+  ipc.group = config.ipc.group;
+  ipc.tcp = settings.tcp;
+  const auto ran = run_event_loop(stack, devices, services, faults ? &*faults : nullptr, ipc, log);
+  if (!ran) {
+    log.error(ran.error());
+    close_devices(devices, log);
+    return kExitStartupFailure;
+  }
   log_counters(log, stack.counters(), devices);
   close_devices(devices, log);
   return 0;

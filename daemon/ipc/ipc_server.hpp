@@ -1,0 +1,127 @@
+// The daemon side of the IPC protocol (ipc/PROTOCOL.md): accepts control connections on a Unix
+// socket, answers their requests with the stack's TcpLayer, and pumps each socket's data channel.
+//
+// Runs in the daemon's single io_context. Asio handlers only record readiness; all work (and
+// every TcpLayer call) happens in service(now) and handle(event, now), called by the event loop
+// once per turn with the turn's `now`. Not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/ipc/control_session.hpp"
+#include "daemon/ipc/tcp_channel.hpp"
+
+namespace tapstack::daemon::ipc {
+
+struct IpcServerSettings {
+  std::string socket_path = "/run/tapstack/tapstack.sock";
+  std::string group;  // empty: the daemon's group
+  std::size_t max_clients = 1024;
+  std::size_t max_sockets_per_client = 4096;
+  std::size_t max_sockets = 65536;
+  std::size_t requests_per_turn = 64;       // per client, for fairness
+  std::size_t bytes_per_turn = 256 * 1024;  // per socket and direction, for fairness
+  TcpSettings tcp;                          // the stack's defaults, for getsockopt
+};
+
+struct IpcStats {
+  std::uint64_t clients_accepted = 0;
+  std::uint64_t clients_rejected = 0;  // over max_clients
+  std::uint64_t clients_dropped = 0;   // closed for a protocol error or a full outbox
+  std::uint64_t sockets_created = 0;
+  std::uint64_t sockets_closed = 0;
+  std::uint64_t connections_accepted = 0;     // from listeners, handed to programs
+  std::uint64_t events_dropped = 0;           // a client's control socket was full
+  std::uint64_t requests_refused_bad_fd = 0;  // EBADF: unknown id or fd/inode mismatch
+};
+
+// Where the server's log lines go (the daemon passes its Logger).
+using IpcLog = std::function<void(config::LogLevel, std::string_view)>;
+
+class IpcServer {
+ public:
+  // `io` and `tcp` outlive the server.
+  IpcServer(boost::asio::io_context& io, TcpLayer& tcp, IpcServerSettings settings, IpcLog log);
+  ~IpcServer();
+  IpcServer(const IpcServer&) = delete;
+  IpcServer& operator=(const IpcServer&) = delete;
+
+  // Creates the listening socket and starts accepting. On failure, the message says why.
+  Result<void, std::string> start();
+
+  // One loop turn: accepts clients, answers requests, moves channel bytes into TCP. Wakes the
+  // io_context again (a posted no-op) when it stopped at a fairness budget.
+  void service(Instant now);
+
+  // Hands one TCP event to the socket's IPC owner. Returns false when IPC does not own it.
+  bool handle(const TcpSocketEvent& event, Instant now);
+
+  // Closes every client and socket (TCP connections close gracefully) and the listener.
+  void stop(Instant now);
+
+  std::size_t client_count() const { return sessions_.size(); }
+  std::size_t socket_count() const { return sockets_.size(); }
+  const IpcStats& stats() const { return stats_; }
+
+ private:
+  friend class RequestHandler;
+
+  // Accepting and serving control connections (ipc_server.cpp).
+  void wait_for_clients();
+  void accept_clients();
+  void serve_session(ControlSession& session, Instant now);
+  void close_session(std::uint64_t id, std::string_view reason, bool protocol_error);
+  void arm_session_read(ControlSession& session);
+  void arm_session_write(ControlSession& session);
+  void send_event(IpcSocket& socket, tapstack::ipc::EventKind what, std::uint32_t error);
+
+  // Sockets and their channels (ipc_server.cpp).
+  IpcSocket* find_socket(std::uint32_t id);
+  IpcSocket* find_socket_by_fd(const tapstack::ipc::FileIdentity& client_end);
+  IpcSocket& add_socket(std::uint64_t owner, TcpChannel channel);
+  void close_socket(IpcSocket& socket, Instant now);
+  void bind_handle(IpcSocket& socket, SocketHandle handle);
+  void arm_channel(IpcSocket& socket, boost::asio::posix::descriptor_base::wait_type type);
+  void mark_ready(std::uint32_t id);
+  void serve_socket(IpcSocket& socket, Instant now);
+  void pump_in(IpcSocket& socket, Instant now);
+  void pump_out(IpcSocket& socket, Instant now);
+  void on_channel_eof(IpcSocket& socket, Instant now);
+  void on_connect_result(IpcSocket& socket, std::uint32_t error);
+  void accept_connections(IpcSocket& listener, Instant now);
+  bool deliver_accepted(IpcSocket& listener);
+  bool at_socket_limit(std::uint64_t owner, std::uint32_t& error) const;
+  void wake();
+
+  boost::asio::io_context& io_;
+  TcpLayer& tcp_;
+  IpcServerSettings settings_;
+  IpcLog log_;
+  IpcStats stats_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> listener_;
+  bool listener_ready_ = false;
+  std::uint64_t next_session_id_ = 1;
+  std::uint32_t next_socket_id_ = 1;
+  std::uint16_t next_listen_port_ = 0;
+  std::unordered_map<std::uint64_t, std::unique_ptr<ControlSession>> sessions_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<IpcSocket>> sockets_;
+  std::unordered_map<std::uint64_t, std::uint32_t> by_handle_;  // SocketHandle -> socket id
+  std::unordered_map<tapstack::ipc::FileIdentity, std::uint32_t, tapstack::ipc::FileIdentityHash>
+      by_fd_;  // the client end's inode -> socket id
+  std::vector<std::uint64_t> ready_sessions_;
+  std::vector<std::uint32_t> ready_sockets_;
+  std::vector<std::uint32_t> waiting_listeners_;  // stopped accepting at a socket limit
+  std::vector<std::byte> scratch_;                // data pumps, one for all sockets
+  std::vector<std::byte> control_buffer_;         // one received control packet
+  bool woken_ = false;
+};
+
+}  // namespace tapstack::daemon::ipc

@@ -1,0 +1,48 @@
+// Answers one control request of one client (ipc/PROTOCOL.md §2) with the IpcServer's sockets
+// and the TcpLayer: socket, bind, listen, connect, shutdown, close, options, names, errors and
+// TCP_INFO. Every socket named is checked by id and by the inode of the fd that came along.
+#pragma once
+
+#include <string>
+
+#include "daemon/ipc/ipc_server.hpp"
+
+namespace tapstack::daemon::ipc {
+
+struct Outcome {
+  tapstack::ipc::Reply reply;
+  UniqueFd fd;               // attached to the reply (socket: the data channel's client end)
+  bool close_after = false;  // hello refused: close the client once the reply is sent
+};
+
+class RequestHandler {
+ public:
+  RequestHandler(IpcServer& server, ControlSession& session, Instant now)
+      : server_(server), session_(session), now_(now) {}
+
+  // The reply, or the reason to close the client for a protocol violation.
+  Result<Outcome, std::string> handle(Incoming& incoming);
+
+ private:
+  using Reply = tapstack::ipc::Reply;
+
+  Outcome hello(const tapstack::ipc::Hello& request);
+  Outcome create_socket(const tapstack::ipc::SocketRequest& request);
+  Reply on_socket(IpcSocket& socket, const tapstack::ipc::Body& body);
+  Reply bind(IpcSocket& socket, SocketAddress local);
+  Reply listen(IpcSocket& socket, std::uint32_t backlog);
+  Reply connect(IpcSocket& socket, SocketAddress remote);
+  Reply shutdown(IpcSocket& socket, tapstack::ipc::ShutdownHow how);
+  Reply set_option(IpcSocket& socket, const tapstack::ipc::SetOptionRequest& request);
+  Reply query(IpcSocket& socket, tapstack::ipc::MessageType type);
+  Result<SocketHandle, SocketError> listen_on(IpcSocket& socket, SocketAddress local,
+                                              std::uint32_t backlog);
+  bool bind_conflict(const IpcSocket& socket, SocketAddress local) const;
+
+  IpcServer& server_;
+  ControlSession& session_;
+  Instant now_;
+  tapstack::ipc::MessageType type_ = tapstack::ipc::MessageType::hello;
+};
+
+}  // namespace tapstack::daemon::ipc

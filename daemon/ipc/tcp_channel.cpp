@@ -1,0 +1,158 @@
+#include "daemon/ipc/tcp_channel.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+
+namespace tapstack::daemon::ipc {
+namespace {
+
+constexpr std::size_t kFillerChunk = 4096;
+constexpr int kMaxFillerChunks = 64;  // far more than a quarter of any default sndbuf
+
+bool writable(int fd) {
+  pollfd p{fd, POLLOUT, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0;
+}
+
+// PROTOCOL.md §3.2: a Unix stream socket polls writable while less than a quarter of its send
+// buffer is queued at the peer; write from the client end until it stops being writable.
+std::size_t fill(int client_end) {
+  static const std::array<std::byte, kFillerChunk> zeros{};
+  std::size_t total = 0;
+  for (int i = 0; i < kMaxFillerChunks && writable(client_end); ++i) {
+    const ssize_t n = ::send(client_end, zeros.data(), zeros.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n <= 0) break;
+    total += static_cast<std::size_t>(n);
+  }
+  return total;
+}
+
+bool would_block(int error) {
+  return error == EAGAIN || error == EWOULDBLOCK;
+}
+
+}  // namespace
+
+TcpChannel::TcpChannel(boost::asio::io_context& io, UniqueFd daemon_end, FileIdentity client,
+                       std::size_t filler)
+    : end_(io, daemon_end.release()), client_(client), filler_(filler) {}
+
+void TcpChannel::discard_filler(std::span<std::byte> scratch) {
+  while (filler_ > 0) {
+    const ssize_t n = ::recv(fd(), scratch.data(), std::min(filler_, scratch.size()), MSG_DONTWAIT);
+    // The filler was written before the client end was handed out, so it is all there.
+    if (n <= 0) break;
+    filler_ -= static_cast<std::size_t>(n);
+  }
+  filler_ = 0;
+}
+
+void TcpChannel::shut_write() {
+  if (write_shut_) return;
+  write_shut_ = true;
+  ::shutdown(fd(), SHUT_WR);
+}
+
+bool TcpChannel::hung_up() {
+  pollfd p{fd(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0;
+}
+
+Pump TcpChannel::to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
+                        std::size_t budget, Instant now) {
+  if (read_eof) return Pump::stopped;
+  if (send_blocked) return Pump::tcp_blocked;
+  while (budget > 0) {
+    const std::size_t want = std::min(scratch.size(), budget);
+    const ssize_t peeked = ::recv(fd(), scratch.data(), want, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked < 0) return would_block(errno) ? Pump::channel_empty : Pump::channel_hung_up;
+    if (peeked == 0) {
+      read_eof = true;
+      return hung_up() ? Pump::channel_hung_up : Pump::channel_eof;
+    }
+    const auto offered = scratch.first(static_cast<std::size_t>(peeked));
+    const auto taken = tcp.send(socket, offered, now);
+    std::size_t consumed = offered.size();  // on a hard error the bytes are dropped
+    if (taken) {
+      consumed = *taken;
+    } else if (taken.error() == SocketError::would_block) {
+      send_blocked = true;
+      return Pump::tcp_blocked;
+    }
+    // Consumes exactly what TCP took; it is at the head of the receive queue, as peeked.
+    ::recv(fd(), scratch.data(), consumed, MSG_DONTWAIT);
+    budget -= std::min(budget, consumed);
+    if (consumed < offered.size()) {
+      send_blocked = true;
+      return Pump::tcp_blocked;
+    }
+  }
+  return Pump::budget_spent;
+}
+
+Pump TcpChannel::from_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
+                          std::size_t budget, bool discard, Instant now) {
+  if (write_shut_) return Pump::stopped;
+  while (budget > 0) {
+    const auto want = scratch.first(std::min(scratch.size(), budget));
+    const auto peeked = tcp.receive(socket, want, !discard, now);
+    if (!peeked) {
+      if (peeked.error() == SocketError::would_block) return Pump::tcp_empty;
+      tcp_failure = peeked.error();
+      shut_write();
+      return Pump::tcp_error;
+    }
+    if (*peeked == 0) {
+      shut_write();  // RFC 9293 §3.10.7.4 eighth step: the peer's FIN is our EOF
+      return Pump::peer_fin;
+    }
+    if (discard) {
+      budget -= std::min(budget, *peeked);
+      continue;
+    }
+    const ssize_t written = ::send(fd(), scratch.data(), *peeked, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (written < 0) return would_block(errno) ? Pump::channel_full : Pump::channel_hung_up;
+    const auto consumed = static_cast<std::size_t>(written);
+    // Consumes what the channel took; TCP then opens its window by that much.
+    tcp.receive(socket, scratch.first(consumed), false, now);
+    budget -= std::min(budget, consumed);
+    if (consumed < *peeked) return Pump::channel_full;
+  }
+  return Pump::budget_spent;
+}
+
+Pump TcpChannel::drain(std::span<std::byte> scratch) {
+  if (read_eof) return Pump::stopped;
+  for (int round = 0; round < 16; ++round) {
+    const ssize_t n = ::recv(fd(), scratch.data(), scratch.size(), MSG_DONTWAIT);
+    if (n < 0) return would_block(errno) ? Pump::channel_empty : Pump::channel_hung_up;
+    if (n == 0) {
+      read_eof = true;
+      return hung_up() ? Pump::channel_hung_up : Pump::channel_eof;
+    }
+  }
+  return Pump::budget_spent;
+}
+
+Result<std::pair<TcpChannel, UniqueFd>, int> make_tcp_channel(boost::asio::io_context& io,
+                                                              bool fill_client) {
+  int fds[2] = {-1, -1};
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return unexpected(errno);
+  UniqueFd daemon_end{fds[0]};
+  UniqueFd client_end{fds[1]};
+  const int flags = ::fcntl(daemon_end.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(daemon_end.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+    return unexpected(errno);
+  }
+  const auto identity = tapstack::ipc::identity_of(client_end.get());
+  if (!identity) return unexpected(identity.error());
+  const std::size_t filler = fill_client ? fill(client_end.get()) : 0;
+  return std::pair{TcpChannel{io, std::move(daemon_end), *identity, filler}, std::move(client_end)};
+}
+
+}  // namespace tapstack::daemon::ipc
