@@ -30,18 +30,19 @@ struct Stack::Impl {
         random(s.seed),
         pool(s.tx_buffer_count, tx_buffer_size(s.max_mtu)),
         tx_queue(s.tx_queue_frames),
-        link(pool, tx_queue, counters),
+        loopback(s.tx_queue_frames),
+        link(pool, tx_queue, loopback, counters),
         arp(link, counters),
         ipv4(Ipv4Layer::Settings{s.default_ttl, s.reassembly}, interfaces, routes, arp, link,
              random, counters),
         icmp(ipv4, counters),
         tcp(s.tcp, ipv4, routes, interfaces, random, counters),
-        udp(s.udp, std::min(s.tx_queue_frames, s.tx_buffer_count), ipv4, routes, interfaces,
-            random, counters) {
+        udp(s.udp, std::min(s.tx_queue_frames, s.tx_buffer_count), ipv4, routes, interfaces, random,
+            counters) {
     icmp.set_error_handler(static_cast<std::uint8_t>(wire::IpProtocol::udp), udp);
   }
 
-  void receive(Interface& interface, wire::Bytes frame, Instant now);
+  void receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back = false);
   void deliver(const Ipv4Datagram& datagram, Instant now);
 
   StackSettings settings;
@@ -49,6 +50,7 @@ struct Stack::Impl {
   Random random;
   BufferPool pool;
   RingQueue<TxFrame> tx_queue;
+  RingQueue<TxFrame> loopback;  // packets to our own addresses, received at the next poll()
   InterfaceTable interfaces;
   RouteTable routes;
   LinkOutput link;
@@ -59,7 +61,7 @@ struct Stack::Impl {
   UdpLayer udp;  // after tcp: its random draws leave TCP's sequence as it was
 };
 
-void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now) {
+void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back) {
   counters.add(Counter::eth_rx_frames);
   const auto eth = wire::EthernetHeader::parse(frame);
   if (!eth) {
@@ -78,7 +80,7 @@ void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now) 
       arp.receive(interface, payload, now);
       return;
     case wire::EtherType::ipv4:
-      if (const auto datagram = ipv4.receive(interface, payload, broadcast, now)) {
+      if (const auto datagram = ipv4.receive(interface, payload, broadcast, now, looped_back)) {
         deliver(*datagram, now);
       }
       return;
@@ -141,6 +143,14 @@ void Stack::receive(InterfaceId id, std::span<const std::byte> frame, Instant no
 }
 
 void Stack::poll(Instant now) {
+  // Loopback first, and only what was queued before: delivering may queue more (an answer),
+  // which waits for the next poll instead of recursing.
+  for (std::size_t n = impl_->loopback.size(); n > 0; --n) {
+    const TxFrame frame = impl_->loopback.pop();
+    if (Interface* interface = impl_->interfaces.find(frame.interface)) {
+      impl_->receive(*interface, frame.frame.data(), now, true);
+    }
+  }
   for (auto& interface : impl_->interfaces) impl_->arp.poll(*interface, now);
   impl_->ipv4.poll(now);
   impl_->tcp.poll(now);
@@ -148,11 +158,12 @@ void Stack::poll(Instant now) {
 }
 
 Instant Stack::next_deadline() const {
-  Instant earliest = std::min({impl_->ipv4.next_deadline(), impl_->tcp.next_deadline(),
-                               impl_->udp.next_deadline()});
+  Instant earliest = std::min(
+      {impl_->ipv4.next_deadline(), impl_->tcp.next_deadline(), impl_->udp.next_deadline()});
   for (const auto& interface : impl_->interfaces) {
     earliest = std::min(earliest, impl_->arp.next_deadline(*interface));
   }
+  if (!impl_->loopback.empty()) earliest = Instant{};  // due at once
   return earliest;
 }
 

@@ -23,8 +23,7 @@ struct IcmpQuote {
 // (RFC 1122 §3.2.2.1: the error is passed to the transport, which decides what it means).
 class IcmpErrorHandler {
  public:
-  virtual void on_unreachable(wire::UnreachableCode code, const IcmpQuote& quote,
-                              Instant now) = 0;
+  virtual void on_unreachable(wire::UnreachableCode code, const IcmpQuote& quote, Instant now) = 0;
 
  protected:
   ~IcmpErrorHandler() = default;
@@ -46,8 +45,7 @@ class IcmpLayer {
 
  private:
   void reply_to_echo(const Ipv4Datagram& request, const wire::IcmpHeader& header, Instant now);
-  void hand_up_unreachable(const Ipv4Datagram& error, const wire::IcmpHeader& header,
-                           Instant now);
+  void hand_up_unreachable(const Ipv4Datagram& error, const wire::IcmpHeader& header, Instant now);
   bool take_error_token(Instant now);
 
   Ipv4Layer& ipv4_;

@@ -54,14 +54,15 @@ Ipv4Layer::Ipv4Layer(const Settings& settings, InterfaceTable& interfaces, Route
       next_id_(static_cast<std::uint16_t>(random.next32())) {}
 
 std::optional<Ipv4Datagram> Ipv4Layer::receive(Interface& interface, wire::Bytes packet,
-                                               bool link_broadcast, Instant now) {
+                                               bool link_broadcast, Instant now, bool looped_back) {
   counters_.add(Counter::ipv4_rx_packets);
   const auto view = wire::Ipv4View::check(packet);
   if (!view) {
     counters_.add(counter_for(view.error()));
     return std::nullopt;
   }
-  if (!acceptable_source(view->source())) {
+  // Our own source address is a reflection on the wire, but normal on loopback.
+  if (!acceptable_source(view->source()) && !(looped_back && interfaces_.owns(view->source()))) {
     counters_.add(Counter::ipv4_drop_bad_source);
     return std::nullopt;
   }
@@ -159,7 +160,9 @@ bool Ipv4Layer::emit_packets(Interface& interface, Ipv4Addr next_hop, const wire
     copy_range(parts, offset, out.subspan(wire::Ipv4Header::kSize));
     counters_.add(Counter::ipv4_tx_packets);
     if (fragmented) counters_.add(Counter::ipv4_tx_fragments);
-    if (next_hop.is_broadcast()) {
+    if (interfaces_.owns(base.destination)) {
+      link_.send_to_self(interface, wire::EtherType::ipv4, std::move(*buffer));
+    } else if (next_hop.is_broadcast()) {
       link_.send(interface, MacAddr::broadcast(), wire::EtherType::ipv4, std::move(*buffer));
     } else {
       arp_.output(interface, next_hop, std::move(*buffer), now);

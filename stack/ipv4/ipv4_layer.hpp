@@ -57,8 +57,9 @@ class Ipv4Layer {
 
   // Validates one received packet (the Ethernet payload). Returns the datagram to deliver, if
   // this packet is (or completes) one addressed to us; its views live until the next call.
+  // `looped_back`: the packet came from this stack (LinkOutput::send_to_self), not the wire.
   std::optional<Ipv4Datagram> receive(Interface& interface, wire::Bytes packet, bool link_broadcast,
-                                      Instant now);
+                                      Instant now, bool looped_back = false);
 
   // Sends a datagram whose payload is the concatenation of `parts`, fragmenting it when it
   // exceeds the route's MTU (RFC 791 §3.2). The parts are copied; the caller keeps them.

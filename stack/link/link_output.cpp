@@ -19,4 +19,15 @@ void LinkOutput::send(const Interface& interface, MacAddr destination, wire::Eth
   counters_.add(Counter::eth_tx_frames);
 }
 
+void LinkOutput::send_to_self(const Interface& interface, wire::EtherType type,
+                              PacketBuffer packet) {
+  wire::EthernetHeader{interface.mac, interface.mac, static_cast<std::uint16_t>(type)}.emit(
+      packet.prepend(wire::EthernetHeader::kSize));
+  if (!loopback_.push(TxFrame{interface.id, std::move(packet)})) {
+    counters_.add(Counter::eth_tx_drop_queue_full);
+    return;
+  }
+  counters_.add(Counter::ipv4_tx_loopback);
+}
+
 }  // namespace tapstack

@@ -19,8 +19,9 @@ inline constexpr std::size_t kTxHeadroom = 128;
 
 class LinkOutput {
  public:
-  LinkOutput(BufferPool& pool, RingQueue<TxFrame>& queue, Counters& counters)
-      : pool_(pool), queue_(queue), counters_(counters) {}
+  LinkOutput(BufferPool& pool, RingQueue<TxFrame>& queue, RingQueue<TxFrame>& loopback,
+             Counters& counters)
+      : pool_(pool), queue_(queue), loopback_(loopback), counters_(counters) {}
 
   // An empty buffer with kTxHeadroom reserved; nullopt (counted) when the pool is exhausted.
   std::optional<PacketBuffer> allocate();
@@ -31,10 +32,14 @@ class LinkOutput {
   // Prepends the Ethernet header and queues the frame; counts a drop when the queue is full.
   void send(const Interface& interface, MacAddr destination, wire::EtherType type,
             PacketBuffer packet);
+  // A packet for one of our own addresses: framed to our MAC and queued for the stack's next
+  // poll() (loopback), never written to the device.
+  void send_to_self(const Interface& interface, wire::EtherType type, PacketBuffer packet);
 
  private:
   BufferPool& pool_;
   RingQueue<TxFrame>& queue_;
+  RingQueue<TxFrame>& loopback_;
   Counters& counters_;
 };
 

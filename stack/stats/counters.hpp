@@ -29,7 +29,7 @@ namespace tapstack {
   X(ipv4_drop_bad_total_length) X(ipv4_drop_bad_checksum)   X(ipv4_drop_bad_source)            \
   X(ipv4_drop_not_for_us)     X(ipv4_drop_ttl_expired)      X(ipv4_drop_unknown_protocol)      \
   X(ipv4_drop_no_route)       X(ipv4_tx_drop_too_big)       X(ipv4_tx_fragmented)              \
-  X(ipv4_tx_fragments)                                                                         \
+  X(ipv4_tx_fragments)        X(ipv4_tx_loopback)                                              \
   /* IPv4 reassembly (RFC 791 §3.2, RFC 815) */                                                \
   X(ipv4_frag_rx_fragments)   X(ipv4_frag_reassembled)      X(ipv4_frag_drop_timeout)          \
   X(ipv4_frag_drop_memory_cap) X(ipv4_frag_drop_bad_fragment) X(ipv4_frag_drop_overlap)        \
@@ -55,6 +55,7 @@ namespace tapstack {
   X(tcp_drop_bad_options)     X(tcp_drop_broadcast)         X(tcp_drop_paws)                   \
   X(tcp_drop_out_of_window)   X(tcp_drop_no_ack)            X(tcp_drop_bad_ack)                \
   X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)         \
+  X(tcp_tlp_probes) X(tcp_tlp_loss_repaired) X(tcp_rack_reorder_detected) X(tcp_rack_lost_segments) X(tcp_spurious_retransmits_undone) X(tcp_sent_records_full) \
   /* UDP (nstat: InDatagrams, OutDatagrams, NoPorts, IgnoredMulti, RcvbufErrors, */           \
   /* InCsumErrors, SndbufErrors; connection_refused: connected sockets told ECONNREFUSED) */   \
   X(udp_rx_datagrams)         X(udp_tx_datagrams)           X(udp_rx_no_port)                  \

@@ -68,10 +68,9 @@ bool UdpLayer::conflicts(std::uint32_t index, SocketAddress local) const {
   });
 }
 
-// Binds an unbound socket to an ephemeral port (its address stays as it is). `remote` is the
-// first destination, unspecified if unknown: RFC 6056 spreads ports per destination.
-bool UdpLayer::autobind(std::uint32_t index, SocketAddress remote) {
-  const Ipv4Addr address = slots_[index].local.address;
+// Binds an unbound socket to `address` and an ephemeral port. `remote` is the first
+// destination, unspecified if unknown: RFC 6056 spreads ports per destination.
+bool UdpLayer::autobind(std::uint32_t index, Ipv4Addr address, SocketAddress remote) {
   const auto port = ports_.pick(address, remote.address, remote.port,
                                 [&](std::uint16_t p) { return port_in_use(address, p); });
   if (!port) return false;
@@ -110,7 +109,7 @@ UdpLayer::Delivery UdpLayer::deliver_broadcast(const Ipv4Datagram& datagram, std
         continue;
       }
       matched = true;
-      queued |= enqueue(i, source, payload);
+      queued |= enqueue(i, source, datagram.destination, payload);
     }
   }
   if (!matched) {

@@ -28,6 +28,7 @@ UdpLayer::UdpLayer(const UdpSettings& settings, std::size_t tx_frames, Ipv4Layer
                    Counters& counters)
     : settings_(settings),
       tx_frames_(tx_frames),
+      tx_reserve_(std::min(settings.tx_reserve_frames, tx_frames / 4)),
       ipv4_(ipv4),
       routes_(routes),
       interfaces_(interfaces),
@@ -52,15 +53,16 @@ UdpLayer::Delivery UdpLayer::receive(const Ipv4Datagram& datagram, Instant) {
     counters_.add(Counter::udp_rx_no_port);
     return Delivery::no_socket;
   }
-  if (!enqueue(*index, source, view->payload())) return Delivery::dropped;
+  if (!enqueue(*index, source, datagram.destination, view->payload())) return Delivery::dropped;
   counters_.add(Counter::udp_rx_datagrams);
   return Delivery::delivered;
 }
 
-bool UdpLayer::enqueue(std::uint32_t index, SocketAddress source, wire::Bytes payload) {
+bool UdpLayer::enqueue(std::uint32_t index, SocketAddress source, Ipv4Addr destination,
+                       wire::Bytes payload) {
   Slot& slot = slots_[index];
   const bool was_empty = slot.queue.empty();
-  if (!slot.queue.push(source, payload)) {
+  if (!slot.queue.push(source, destination, payload)) {
     counters_.add(Counter::udp_drop_receive_queue_full);  // RcvbufErrors
     return false;
   }
@@ -88,7 +90,7 @@ void UdpLayer::on_unreachable(wire::UnreachableCode code, const IcmpQuote& quote
 // ACKs, ARP and ICMP; an idle device takes any datagram that fits at all.
 bool UdpLayer::fits(std::size_t frames) const {
   const std::size_t room = ipv4_.tx_room();
-  return room >= frames + settings_.tx_reserve_frames || (room >= frames && room == tx_frames_);
+  return room >= frames + tx_reserve_ || (room >= frames && room == tx_frames_);
 }
 
 void UdpLayer::poll() {

@@ -86,8 +86,8 @@ class UdpLayer final : public IcmpErrorHandler {
     UdpSocketOptions options;
     SocketAddress local;  // port 0: unbound
     std::optional<SocketAddress> remote;
-    bool address_locked = false;  // bind() chose the address: kept by disconnect()
-    bool port_locked = false;     // bind() chose the port
+    bool address_locked = false;   // bind() chose the address: kept by disconnect()
+    bool port_locked = false;      // bind() chose the port
     std::uint64_t bind_order = 0;  // later binds win ties in lookup()
     UdpReceiveQueue queue{0};
     std::optional<SocketError> error;
@@ -107,11 +107,12 @@ class UdpLayer final : public IcmpErrorHandler {
   void detach(std::uint32_t index);
   bool port_in_use(Ipv4Addr address, std::uint16_t port) const;
   bool conflicts(std::uint32_t index, SocketAddress local) const;
-  bool autobind(std::uint32_t index, SocketAddress remote);
+  bool autobind(std::uint32_t index, Ipv4Addr address, SocketAddress remote);
   std::optional<std::uint32_t> lookup(SocketAddress local, SocketAddress remote) const;
-  Delivery deliver_broadcast(const Ipv4Datagram& datagram, std::uint16_t port,
-                             SocketAddress source, wire::Bytes payload);
-  bool enqueue(std::uint32_t index, SocketAddress source, wire::Bytes payload);
+  Delivery deliver_broadcast(const Ipv4Datagram& datagram, std::uint16_t port, SocketAddress source,
+                             wire::Bytes payload);
+  bool enqueue(std::uint32_t index, SocketAddress source, Ipv4Addr destination,
+               wire::Bytes payload);
 
   // Output.
   Result<std::size_t, SocketError> send_datagram(std::uint32_t index, SocketAddress remote,
@@ -122,6 +123,7 @@ class UdpLayer final : public IcmpErrorHandler {
 
   UdpSettings settings_;
   std::size_t tx_frames_;
+  std::size_t tx_reserve_;  // settings_.tx_reserve_frames, at most a quarter of tx_frames_
   Ipv4Layer& ipv4_;
   RouteTable& routes_;
   InterfaceTable& interfaces_;
@@ -132,8 +134,8 @@ class UdpLayer final : public IcmpErrorHandler {
   // Bound sockets by local port; a port holds several only with SO_REUSEADDR.
   std::unordered_map<std::uint16_t, std::vector<std::uint32_t>> by_port_;
   std::uint64_t next_bind_order_ = 1;
-  std::deque<std::uint32_t> event_queue_;  // one entry per socket at most (queued_event)
-  std::vector<std::uint32_t> blocked_;  // senders that got would_block, oldest first
+  std::deque<std::uint32_t> event_queue_;  // sockets with events; closed ones are skipped
+  std::vector<std::uint32_t> blocked_;     // senders that got would_block, oldest first
 };
 
 }  // namespace tapstack

@@ -4,10 +4,10 @@
 
 namespace tapstack {
 
-bool UdpReceiveQueue::push(SocketAddress source, wire::Bytes payload) {
+bool UdpReceiveQueue::push(SocketAddress source, Ipv4Addr destination, wire::Bytes payload) {
   const std::size_t cost = charge(payload.size());
   if (!datagrams_.empty() && bytes_ + cost > limit_) return false;
-  datagrams_.push_back(Datagram{source, {payload.begin(), payload.end()}});
+  datagrams_.push_back(Datagram{source, destination, {payload.begin(), payload.end()}});
   bytes_ += cost;
   return true;
 }

@@ -1,5 +1,5 @@
-// A UDP socket's receive queue: whole datagrams with their source, in arrival order, bounded in
-// bytes like Linux's sk_rcvbuf (RFC 1122 §4.1.3.5 leaves the queueing policy to the host).
+// A UDP socket's receive queue: whole datagrams with their source and destination addresses
+// (RFC 1122 §4.1.3.5), in arrival order, bounded in bytes like Linux's sk_rcvbuf.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +19,7 @@ class UdpReceiveQueue {
 
   struct Datagram {
     SocketAddress source;
+    Ipv4Addr destination;  // the address it was sent to: ours, or a broadcast address
     std::vector<std::byte> payload;
   };
 
@@ -27,7 +28,7 @@ class UdpReceiveQueue {
   // Copies `payload` in if its charge fits under the limit, or if the queue is empty (so a
   // datagram larger than the limit can still be received, as Linux admits one past sk_rcvbuf).
   // False: dropped, the caller counts it.
-  bool push(SocketAddress source, wire::Bytes payload);
+  bool push(SocketAddress source, Ipv4Addr destination, wire::Bytes payload);
   // The oldest datagram. Precondition: !empty().
   const Datagram& front() const { return datagrams_.front(); }
   // Removes the oldest datagram. Precondition: !empty().

@@ -49,18 +49,13 @@ Result<void, SocketError> UdpLayer::bind(SocketHandle socket, SocketAddress loca
       !interfaces_.is_broadcast(local.address)) {
     return unexpected(SocketError::address_not_available);
   }
-  slot->local.address = local.address;
   if (local.port == 0) {
     // Linux gives EADDRINUSE when no ephemeral port is left for bind().
-    if (!autobind(socket.index, SocketAddress{})) {
-      slot->local.address = Ipv4Addr::any();
+    if (!autobind(socket.index, local.address, SocketAddress{})) {
       return unexpected(SocketError::address_in_use);
     }
   } else {
-    if (conflicts(socket.index, local)) {
-      slot->local.address = Ipv4Addr::any();
-      return unexpected(SocketError::address_in_use);
-    }
+    if (conflicts(socket.index, local)) return unexpected(SocketError::address_in_use);
     attach(socket.index, local);
   }
   slot->address_locked = !local.address.is_unspecified();
@@ -73,7 +68,7 @@ Result<void, SocketError> UdpLayer::connect(SocketHandle socket, SocketAddress r
   if (slot == nullptr) return unexpected(SocketError::bad_handle);
   const auto route = route_to(*slot, remote);
   if (!route) return unexpected(route.error());
-  if (slot->local.port == 0 && !autobind(socket.index, remote)) {
+  if (slot->local.port == 0 && !autobind(socket.index, slot->local.address, remote)) {
     return unexpected(SocketError::address_not_available);
   }
   // Linux fixes the source address at connect (getsockname shows it); a datagram to another
@@ -122,7 +117,7 @@ Result<UdpReceived, SocketError> UdpLayer::receive(SocketHandle socket, wire::Mu
   const UdpReceiveQueue::Datagram& datagram = slot->queue.front();
   const std::size_t size = std::min(out.size(), datagram.payload.size());
   if (size > 0) std::memcpy(out.data(), datagram.payload.data(), size);
-  const UdpReceived received{size, datagram.payload.size(), datagram.source};
+  const UdpReceived received{size, datagram.payload.size(), datagram.source, datagram.destination};
   // A truncated datagram's rest is discarded, as the kernel does without MSG_PEEK.
   if (!peek) slot->queue.pop();
   return received;
@@ -195,7 +190,7 @@ Result<std::size_t, SocketError> UdpLayer::send_datagram(std::uint32_t index, So
   if (payload.size() > kMaxPayload) return unexpected(SocketError::message_too_long);
   const auto route = route_to(slots_[index], remote);
   if (!route) return unexpected(route.error());
-  if (slots_[index].local.port == 0 && !autobind(index, remote)) {
+  if (slots_[index].local.port == 0 && !autobind(index, slots_[index].local.address, remote)) {
     return unexpected(SocketError::address_not_available);
   }
   const std::size_t frames = frames_for(payload.size(), mtu_of(route->route->interface));
@@ -207,8 +202,8 @@ Result<std::size_t, SocketError> UdpLayer::send_datagram(std::uint32_t index, So
     return unexpected(SocketError::would_block);
   }
   // Bound to INADDR_ANY or to a broadcast address: the route's source speaks for us.
-  const Ipv4Addr source = interfaces_.owns(slot.local.address) ? slot.local.address
-                                                               : route->route->preferred_source;
+  const Ipv4Addr source =
+      interfaces_.owns(slot.local.address) ? slot.local.address : route->route->preferred_source;
   std::array<std::byte, wire::UdpHeader::kSize> header{};
   // RFC 768: the checksum is always generated (a computed zero is sent as all ones).
   wire::UdpHeader{slot.local.port, remote.port}.emit(header, source, remote.address,
@@ -218,8 +213,8 @@ Result<std::size_t, SocketError> UdpLayer::send_datagram(std::uint32_t index, So
   params.source = source;
   params.destination = remote.address;
   params.protocol = kIpProtocolUdp;
-  // DF stays clear: without a path MTU cache, a datagram too big for some hop would be lost
-  // every time; IPv4 fragments it on the way instead (RFC 1122 §3.3.3).
+  // DF stays clear: without a path MTU cache a datagram too big for some hop would be lost
+  // every time; a router on the path fragments it instead (RFC 791 §2.3).
   const auto sent = ipv4_.send(params, parts, now);
   if (!sent) {
     switch (sent.error()) {

@@ -12,13 +12,14 @@ namespace tapstack {
 
 // Stack-wide UDP defaults (config `udp:`). Values follow Linux's defaults unless noted.
 struct UdpSettings {
-  std::size_t receive_buffer = 212992;            // net.core.rmem_default, bytes per socket
+  std::size_t receive_buffer = 212992;               // net.core.rmem_default, bytes per socket
   std::size_t receive_buffer_max = 4 * 1024 * 1024;  // cap on SO_RCVBUF (net.core.rmem_max)
-  std::uint32_t max_sockets = 65536;              // open() fails with no_buffer_space beyond
-  std::uint16_t ephemeral_first = 32768;          // ip_local_port_range
+  std::uint32_t max_sockets = 65536;                 // open() fails with no_buffer_space beyond
+  std::uint16_t ephemeral_first = 32768;             // ip_local_port_range
   std::uint16_t ephemeral_last = 60999;
   // TX frames a datagram must leave free for ACKs, ARP and ICMP while the device queue is busy
-  // (TCP keeps the same reserve); a sender that would dip into it gets would_block.
+  // (TCP keeps the same reserve), at most a quarter of the queue; a sender that would dip into
+  // it gets would_block.
   std::size_t tx_reserve_frames = 64;
 };
 
@@ -28,8 +29,9 @@ struct UdpSocketOptions {
   // (Linux, UDP without SO_REUSEPORT). Unicast datagrams then go to the best match, the most
   // recently bound among equals; broadcasts go to every match.
   bool reuse_address = false;
-  bool broadcast = false;          // SO_BROADCAST: may send to a broadcast address (else EACCES)
-  std::size_t receive_buffer = 0;  // SO_RCVBUF in bytes, as accounted by UdpReceiveQueue; 0: default
+  bool broadcast = false;  // SO_BROADCAST: may send to a broadcast address (else EACCES)
+  // SO_RCVBUF in bytes as UdpReceiveQueue accounts them (not doubled); 0: the stack default.
+  std::size_t receive_buffer = 0;
   bool operator==(const UdpSocketOptions&) const = default;
 };
 
@@ -46,9 +48,13 @@ struct UdpSocketEvent {
 
 // What one receive() took from the queue (or looked at, with peek).
 struct UdpReceived {
-  std::size_t size = 0;           // bytes copied into the caller's buffer
-  std::size_t datagram_size = 0;  // the whole datagram: larger than `size` when truncated (MSG_TRUNC)
+  std::size_t size = 0;  // bytes copied into the caller's buffer
+  std::size_t datagram_size =
+      0;  // the whole datagram: larger than `size` when truncated (MSG_TRUNC)
   SocketAddress source;
+  // RFC 1122 §4.1.3.5: the specific destination, for a socket bound to INADDR_ANY (IP_PKTINFO):
+  // one of our addresses or a broadcast address.
+  Ipv4Addr destination;
 };
 
 // One line of `tapstackctl sockets` (like `ss -uane`).

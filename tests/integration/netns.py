@@ -49,6 +49,7 @@ COUNTER_LINE = re.compile(r"info: counter (\w+) (\d+)\s*$")
 
 # Set by run.py from its command line.
 TAPSTACKD: Path | None = None
+TAPSTACK_RUN: Path | None = None
 LOG_DIR: Path | None = None
 
 NAMESPACE_NAME = re.compile(r"^ts-(\d+)-[0-9a-f]{6}$")
@@ -290,7 +291,9 @@ class DaemonTestCase(unittest.TestCase):
         self.namespace = Namespace()
         self.addCleanup(self.namespace.delete)
         self.daemon_log = LOG_DIR / f"{self.id()}.log"
-        self.daemon = Daemon(self.namespace, TAPSTACKD, self.daemon_log, scratch / "ipc.sock")
+        self.scratch = scratch
+        self.ipc_socket = scratch / "ipc.sock"
+        self.daemon = Daemon(self.namespace, TAPSTACKD, self.daemon_log, self.ipc_socket)
         self.addCleanup(self.daemon.kill)
         self.daemon.start(self.daemon_args)
 

@@ -106,6 +106,21 @@ TEST_F(TcpLayerTest, SnapshotListsListenersConnectionsAndOrphans) {
   EXPECT_TRUE(sockets[1].orphan);
 }
 
+TEST_F(TcpLayerTest, ConnectionToOurOwnAddressGoesThroughLoopback) {
+  const auto listener = b().listen({Ipv4Addr::any(), kPort}, 8, {});
+  const auto client = b().connect({}, {kAddrB, kPort}, {}, net_.now());
+  ASSERT_TRUE(client);
+  run_for(seconds(1));
+  const auto server = b().accept(*listener);
+  ASSERT_TRUE(server);
+  EXPECT_EQ(b().local_address(*client)->address, kAddrB);
+  write(b(), *client, "to myself");
+  run_for(seconds(1));
+  EXPECT_EQ(read_all(b(), *server), "to myself");
+  EXPECT_GT(b_count(Counter::ipv4_tx_loopback), 0U);
+  EXPECT_EQ(a_count(Counter::eth_rx_frames), 2U);  // only B's two gratuitous ARPs reached A
+}
+
 TEST_F(TcpLayerTest, ConnectToClosedPortIsRefusedByReset) {
   const SocketHandle client = connect_to(81);
   run_for(seconds(1));

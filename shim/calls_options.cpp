@@ -1,0 +1,212 @@
+// Interposed: getsockname, getpeername, setsockopt, getsockopt. Socket-level answers the
+// kernel gives from the socket itself (SO_DOMAIN, SO_TYPE, SO_PROTOCOL) come from the shim;
+// the rest from the daemon (PROTOCOL.md §2.1). Unsupported options fail with ENOPROTOOPT.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "shim/libc_calls.hpp"
+#include "shim/shim_state.hpp"
+#include "shim/socket_address.hpp"
+
+namespace tapstack::shim {
+namespace {
+
+using ipc::SocketOption;
+
+int fail(int error) {
+  errno = error;
+  return -1;
+}
+
+std::optional<SocketOption> protocol_option(int level, int name) {
+  if (level == SOL_SOCKET) {
+    switch (name) {
+      case SO_REUSEADDR: return SocketOption::so_reuseaddr;
+      case SO_REUSEPORT: return SocketOption::so_reuseport;
+      case SO_KEEPALIVE: return SocketOption::so_keepalive;
+      case SO_RCVBUF: return SocketOption::so_rcvbuf;
+      case SO_SNDBUF: return SocketOption::so_sndbuf;
+      case SO_LINGER: return SocketOption::so_linger;
+      case SO_ERROR: return SocketOption::so_error;
+      case SO_ACCEPTCONN: return SocketOption::so_acceptconn;
+      default: return std::nullopt;
+    }
+  }
+  if (level == IPPROTO_TCP) {
+    switch (name) {
+      case TCP_NODELAY: return SocketOption::tcp_nodelay;
+      case TCP_CORK: return SocketOption::tcp_cork;
+      case TCP_KEEPIDLE: return SocketOption::tcp_keepidle;
+      case TCP_KEEPINTVL: return SocketOption::tcp_keepintvl;
+      case TCP_KEEPCNT: return SocketOption::tcp_keepcnt;
+      case TCP_USER_TIMEOUT: return SocketOption::tcp_user_timeout;
+      case TCP_CONGESTION: return SocketOption::tcp_congestion;
+      default: return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+// The wire carries i32 big-endian values, SO_LINGER as two of them, TCP_CONGESTION as a name.
+ipc::OptionValue encode_value(SocketOption option, const void* value, socklen_t length) {
+  const auto* bytes = static_cast<const std::byte*>(value);
+  if (option == SocketOption::tcp_congestion) {
+    const auto* text = static_cast<const char*>(value);
+    const std::size_t n = strnlen(text, length);
+    return ipc::OptionValue(bytes, bytes + n);
+  }
+  const std::size_t words = option == SocketOption::so_linger ? 2 : 1;
+  ipc::OptionValue out(words * 4);
+  for (std::size_t i = 0; i < words; ++i) {
+    std::int32_t word = 0;
+    std::memcpy(&word, bytes + 4 * i, sizeof word);
+    const auto u = static_cast<std::uint32_t>(word);
+    for (int b = 0; b < 4; ++b) out[4 * i + static_cast<std::size_t>(b)] = std::byte(u >> (24 - 8 * b));
+  }
+  return out;
+}
+
+// Copies a wire value back in host order, truncated to `*length` as getsockopt(2) does.
+void decode_value(SocketOption option, const ipc::OptionValue& wire, void* value,
+                  socklen_t* length) {
+  std::byte host[64]{};
+  std::size_t size = std::min(wire.size(), sizeof host);
+  if (option == SocketOption::tcp_congestion) {
+    std::memcpy(host, wire.data(), size);
+  } else {
+    for (std::size_t i = 0; i + 4 <= size; i += 4) {
+      std::uint32_t u = 0;
+      for (std::size_t b = 0; b < 4; ++b) u = (u << 8) | std::to_integer<std::uint32_t>(wire[i + b]);
+      std::memcpy(host + i, &u, 4);
+    }
+  }
+  size = std::min<std::size_t>(size, *length);
+  std::memcpy(value, host, size);
+  *length = static_cast<socklen_t>(size);
+}
+
+int put_int(int value, void* out, socklen_t* length) {
+  if (out == nullptr || length == nullptr || *length < sizeof(int)) return fail(EINVAL);
+  std::memcpy(out, &value, sizeof value);
+  *length = sizeof value;
+  return 0;
+}
+
+int fill_tcp_info(const ipc::TcpInfo& info, void* out, socklen_t* length) {
+  tcp_info linux_info{};
+  linux_info.tcpi_state = info.state;
+  linux_info.tcpi_options = static_cast<std::uint8_t>(
+      ((info.options & 1) != 0 ? TCPI_OPT_TIMESTAMPS : 0) |
+      ((info.options & 2) != 0 ? TCPI_OPT_SACK : 0) | ((info.options & 4) != 0 ? TCPI_OPT_WSCALE : 0));
+  linux_info.tcpi_snd_wscale = info.snd_wscale & 0x0f;
+  linux_info.tcpi_rcv_wscale = info.rcv_wscale & 0x0f;
+  linux_info.tcpi_rto = info.rto_us;
+  linux_info.tcpi_snd_mss = info.snd_mss;
+  linux_info.tcpi_rtt = info.rtt_us;
+  linux_info.tcpi_rttvar = info.rttvar_us;
+  linux_info.tcpi_snd_cwnd = info.snd_cwnd;
+  linux_info.tcpi_snd_ssthresh = info.snd_ssthresh;
+  linux_info.tcpi_total_retrans = info.total_retrans;
+  linux_info.tcpi_unacked = info.unacked_bytes;
+  const std::size_t size = std::min<std::size_t>(*length, sizeof linux_info);
+  std::memcpy(out, &linux_info, size);
+  *length = static_cast<socklen_t>(size);
+  return 0;
+}
+
+int getsockopt_tapstack(int fd, int level, int name, void* value, socklen_t* length) {
+  if (value == nullptr || length == nullptr) return fail(EFAULT);
+  if (level == SOL_SOCKET && name == SO_DOMAIN) return put_int(AF_INET, value, length);
+  if (level == SOL_SOCKET && name == SO_TYPE) return put_int(SOCK_STREAM, value, length);
+  if (level == SOL_SOCKET && name == SO_PROTOCOL) return put_int(IPPROTO_TCP, value, length);
+  auto client = ShimState::instance().client();
+  if (!client) return fail(client.error());
+  const ipc::Socket socket = ShimState::socket_of(fd);
+  if (level == IPPROTO_TCP && name == TCP_INFO) {
+    const auto info = (*client)->tcp_info(socket);
+    return info ? fill_tcp_info(*info, value, length) : fail(info.error());
+  }
+  if (level == SOL_SOCKET && name == SO_ERROR) {
+    const auto error = (*client)->take_error(socket);
+    return error ? put_int(*error, value, length) : fail(error.error());
+  }
+  const auto option = protocol_option(level, name);
+  if (!option) return fail(ENOPROTOOPT);
+  const auto got = (*client)->get_option(socket, *option);
+  if (!got) return fail(got.error());
+  decode_value(*option, *got, value, length);
+  return 0;
+}
+
+int setsockopt_tapstack(int fd, int level, int name, const void* value, socklen_t length) {
+  const auto option = protocol_option(level, name);
+  if (!option) return fail(ENOPROTOOPT);
+  const socklen_t needed = *option == SocketOption::so_linger ? sizeof(linger)
+                           : *option == SocketOption::tcp_congestion ? 1
+                                                                      : sizeof(int);
+  if (value == nullptr || length < needed) return fail(EINVAL);
+  auto client = ShimState::instance().client();
+  if (!client) return fail(client.error());
+  const auto set = (*client)->set_option(ShimState::socket_of(fd), *option,
+                                         encode_value(*option, value, length));
+  return set ? 0 : fail(set.error());
+}
+
+}  // namespace
+}  // namespace tapstack::shim
+
+using namespace tapstack;
+using namespace tapstack::shim;
+
+// Exported despite the library's hidden default: these are what LD_PRELOAD interposes.
+#pragma GCC visibility push(default)
+extern "C" {
+
+int getsockname(int fd, sockaddr* address, socklen_t* length) {
+  if (ReentryGuard::active()) return libc().getsockname(fd, address, length);
+  ReentryGuard guard;
+  if (!ShimState::instance().is_ours(fd)) return libc().getsockname(fd, address, length);
+  if (address == nullptr || length == nullptr) return fail(EFAULT);
+  auto client = ShimState::instance().client();
+  if (!client) return fail(client.error());
+  const auto local = (*client)->local_address(ShimState::socket_of(fd));
+  if (!local) return fail(local.error());
+  to_sockaddr(*local, address, length);
+  return 0;
+}
+
+int getpeername(int fd, sockaddr* address, socklen_t* length) {
+  if (ReentryGuard::active()) return libc().getpeername(fd, address, length);
+  ReentryGuard guard;
+  if (!ShimState::instance().is_ours(fd)) return libc().getpeername(fd, address, length);
+  if (address == nullptr || length == nullptr) return fail(EFAULT);
+  auto client = ShimState::instance().client();
+  if (!client) return fail(client.error());
+  const auto peer = (*client)->peer_address(ShimState::socket_of(fd));
+  if (!peer) return fail(peer.error());
+  to_sockaddr(*peer, address, length);
+  return 0;
+}
+
+int getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
+  if (ReentryGuard::active()) return libc().getsockopt(fd, level, name, value, length);
+  ReentryGuard guard;
+  if (!ShimState::instance().is_ours(fd)) return libc().getsockopt(fd, level, name, value, length);
+  return getsockopt_tapstack(fd, level, name, value, length);
+}
+
+int setsockopt(int fd, int level, int name, const void* value, socklen_t length) {
+  if (ReentryGuard::active()) return libc().setsockopt(fd, level, name, value, length);
+  ReentryGuard guard;
+  if (!ShimState::instance().is_ours(fd)) return libc().setsockopt(fd, level, name, value, length);
+  return setsockopt_tapstack(fd, level, name, value, length);
+}
+
+}  // extern "C"
+#pragma GCC visibility pop

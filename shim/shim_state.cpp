@@ -1,0 +1,104 @@
+#include "shim/shim_state.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "shim/libc_calls.hpp"
+
+namespace tapstack::shim {
+
+thread_local int ReentryGuard::depth_ = 0;
+
+namespace {
+
+constexpr const char* kDefaultSocket = "/run/tapstack/tapstack.sock";
+constexpr std::size_t kMaxKnownFiles = 65536;  // bounded memo of which files are ours
+
+std::string socket_path() {
+  const char* path = std::getenv("TAPSTACK_SOCKET");
+  return path != nullptr && *path != '\0' ? path : kDefaultSocket;
+}
+
+}  // namespace
+
+ShimState& ShimState::instance() {
+  // Never destroyed: programs call socket functions from atexit handlers and other threads.
+  static ShimState* state = new ShimState;
+  return *state;
+}
+
+Result<ipc::Client*, int> ShimState::client() {
+  std::lock_guard lock(mutex_);
+  const pid_t pid = ::getpid();
+  if (client_ && client_pid_ != pid) {
+    // A forked child: the parent's control connection is not ours to talk on (replies would
+    // interleave). Release our copy and open our own.
+    client_.reset();
+  }
+  if (!client_) {
+    auto connected = ipc::Client::connect(socket_path());
+    if (!connected) {
+      if (!warned_) {
+        warned_ = true;
+        std::fprintf(stderr, "tapstack: cannot reach tapstackd at %s: %s\n",
+                     socket_path().c_str(), std::strerror(connected.error()));
+      }
+      return unexpected(connected.error());
+    }
+    client_ = std::move(*connected);
+    client_pid_ = pid;
+  }
+  return client_.get();
+}
+
+std::optional<Ownership> ShimState::cached(const ipc::FileIdentity& id) {
+  std::lock_guard lock(mutex_);
+  const auto it = known_.find(id);
+  if (it == known_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ShimState::remember(int fd) {
+  const auto id = ipc::identity_of(fd);
+  if (!id) return;
+  std::lock_guard lock(mutex_);
+  if (known_.size() >= kMaxKnownFiles) known_.clear();
+  known_[*id] = Ownership::ours;
+}
+
+bool ShimState::is_ours(int fd) {
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode)) return false;
+  const ipc::FileIdentity id{status.st_dev, status.st_ino};
+  if (const auto known = cached(id)) return *known == Ownership::ours;
+  const Ownership ownership = ask_daemon(fd);
+  std::lock_guard lock(mutex_);
+  if (known_.size() >= kMaxKnownFiles) known_.clear();
+  known_[id] = ownership;
+  return ownership == Ownership::ours;
+}
+
+// A data channel is a Unix stream socket; only those can be ours. Anything else is answered
+// without a round trip.
+Ownership ShimState::ask_daemon(int fd) {
+  int domain = 0;
+  int type = 0;
+  socklen_t length = sizeof domain;
+  if (libc().getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0 || domain != AF_UNIX) {
+    return Ownership::not_ours;
+  }
+  length = sizeof type;
+  if (libc().getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM) {
+    return Ownership::not_ours;
+  }
+  auto connection = client();
+  if (!connection) return Ownership::not_ours;
+  return (*connection)->local_address(socket_of(fd)) ? Ownership::ours : Ownership::not_ours;
+}
+
+}  // namespace tapstack::shim
