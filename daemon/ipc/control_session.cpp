@@ -25,6 +25,9 @@ Result<std::optional<Incoming>, std::string> ControlSession::receive(std::span<s
     if (received.error() == EAGAIN || received.error() == EWOULDBLOCK) {
       return std::optional<Incoming>{};
     }
+    // A client that exits with our replies or events unread resets the connection: that is
+    // an ordinary end, like EOF.
+    if (received.error() == ECONNRESET) return unexpected(std::string{"closed the connection"});
     return unexpected(std::string{"receive: "} + std::strerror(received.error()));
   }
   // SEQPACKET: a 0-byte read without an fd is the end of the connection.
