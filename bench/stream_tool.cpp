@@ -52,7 +52,8 @@ int connect_to(const char* host, const char* port) {
 void report(std::uint64_t bytes, Clock::time_point start) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("{\"bytes\": %llu, \"seconds\": %.3f, \"gbit_s\": %.3f}\n",
-              static_cast<unsigned long long>(bytes), seconds, static_cast<double>(bytes) * 8 / seconds / 1e9);
+              static_cast<unsigned long long>(bytes), seconds,
+              static_cast<double>(bytes) * 8 / seconds / 1e9);
 }
 
 int send_bytes(int fd, std::uint64_t total) {
@@ -60,7 +61,8 @@ int send_bytes(int fd, std::uint64_t total) {
   const auto start = Clock::now();
   std::uint64_t sent = 0;
   while (sent < total) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), total - sent));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), total - sent));
     const ssize_t n = ::write(fd, chunk.data(), want);
     if (n < 0) die("write");
     sent += static_cast<std::uint64_t>(n);

@@ -27,27 +27,44 @@ int fail(int error) {
 std::optional<SocketOption> protocol_option(int level, int name) {
   if (level == SOL_SOCKET) {
     switch (name) {
-      case SO_REUSEADDR: return SocketOption::so_reuseaddr;
-      case SO_REUSEPORT: return SocketOption::so_reuseport;
-      case SO_KEEPALIVE: return SocketOption::so_keepalive;
-      case SO_RCVBUF: return SocketOption::so_rcvbuf;
-      case SO_SNDBUF: return SocketOption::so_sndbuf;
-      case SO_LINGER: return SocketOption::so_linger;
-      case SO_ERROR: return SocketOption::so_error;
-      case SO_ACCEPTCONN: return SocketOption::so_acceptconn;
-      default: return std::nullopt;
+      case SO_REUSEADDR:
+        return SocketOption::so_reuseaddr;
+      case SO_REUSEPORT:
+        return SocketOption::so_reuseport;
+      case SO_KEEPALIVE:
+        return SocketOption::so_keepalive;
+      case SO_RCVBUF:
+        return SocketOption::so_rcvbuf;
+      case SO_SNDBUF:
+        return SocketOption::so_sndbuf;
+      case SO_LINGER:
+        return SocketOption::so_linger;
+      case SO_ERROR:
+        return SocketOption::so_error;
+      case SO_ACCEPTCONN:
+        return SocketOption::so_acceptconn;
+      default:
+        return std::nullopt;
     }
   }
   if (level == IPPROTO_TCP) {
     switch (name) {
-      case TCP_NODELAY: return SocketOption::tcp_nodelay;
-      case TCP_CORK: return SocketOption::tcp_cork;
-      case TCP_KEEPIDLE: return SocketOption::tcp_keepidle;
-      case TCP_KEEPINTVL: return SocketOption::tcp_keepintvl;
-      case TCP_KEEPCNT: return SocketOption::tcp_keepcnt;
-      case TCP_USER_TIMEOUT: return SocketOption::tcp_user_timeout;
-      case TCP_CONGESTION: return SocketOption::tcp_congestion;
-      default: return std::nullopt;
+      case TCP_NODELAY:
+        return SocketOption::tcp_nodelay;
+      case TCP_CORK:
+        return SocketOption::tcp_cork;
+      case TCP_KEEPIDLE:
+        return SocketOption::tcp_keepidle;
+      case TCP_KEEPINTVL:
+        return SocketOption::tcp_keepintvl;
+      case TCP_KEEPCNT:
+        return SocketOption::tcp_keepcnt;
+      case TCP_USER_TIMEOUT:
+        return SocketOption::tcp_user_timeout;
+      case TCP_CONGESTION:
+        return SocketOption::tcp_congestion;
+      default:
+        return std::nullopt;
     }
   }
   return std::nullopt;
@@ -67,7 +84,8 @@ ipc::OptionValue encode_value(SocketOption option, const void* value, socklen_t 
     std::int32_t word = 0;
     std::memcpy(&word, bytes + 4 * i, sizeof word);
     const auto u = static_cast<std::uint32_t>(word);
-    for (int b = 0; b < 4; ++b) out[4 * i + static_cast<std::size_t>(b)] = std::byte(u >> (24 - 8 * b));
+    for (int b = 0; b < 4; ++b)
+      out[4 * i + static_cast<std::size_t>(b)] = std::byte(u >> (24 - 8 * b));
   }
   return out;
 }
@@ -82,7 +100,8 @@ void decode_value(SocketOption option, const ipc::OptionValue& wire, void* value
   } else {
     for (std::size_t i = 0; i + 4 <= size; i += 4) {
       std::uint32_t u = 0;
-      for (std::size_t b = 0; b < 4; ++b) u = (u << 8) | std::to_integer<std::uint32_t>(wire[i + b]);
+      for (std::size_t b = 0; b < 4; ++b)
+        u = (u << 8) | std::to_integer<std::uint32_t>(wire[i + b]);
       std::memcpy(host + i, &u, 4);
     }
   }
@@ -101,9 +120,10 @@ int put_int(int value, void* out, socklen_t* length) {
 int fill_tcp_info(const ipc::TcpInfo& info, void* out, socklen_t* length) {
   tcp_info linux_info{};
   linux_info.tcpi_state = info.state;
-  linux_info.tcpi_options = static_cast<std::uint8_t>(
-      ((info.options & 1) != 0 ? TCPI_OPT_TIMESTAMPS : 0) |
-      ((info.options & 2) != 0 ? TCPI_OPT_SACK : 0) | ((info.options & 4) != 0 ? TCPI_OPT_WSCALE : 0));
+  linux_info.tcpi_options =
+      static_cast<std::uint8_t>(((info.options & 1) != 0 ? TCPI_OPT_TIMESTAMPS : 0) |
+                                ((info.options & 2) != 0 ? TCPI_OPT_SACK : 0) |
+                                ((info.options & 4) != 0 ? TCPI_OPT_WSCALE : 0));
   linux_info.tcpi_snd_wscale = info.snd_wscale & 0x0f;
   linux_info.tcpi_rcv_wscale = info.rcv_wscale & 0x0f;
   linux_info.tcpi_rto = info.rto_us;
@@ -147,9 +167,9 @@ int getsockopt_tapstack(int fd, int level, int name, void* value, socklen_t* len
 int setsockopt_tapstack(int fd, int level, int name, const void* value, socklen_t length) {
   const auto option = protocol_option(level, name);
   if (!option) return fail(ENOPROTOOPT);
-  const socklen_t needed = *option == SocketOption::so_linger ? sizeof(linger)
+  const socklen_t needed = *option == SocketOption::so_linger        ? sizeof(linger)
                            : *option == SocketOption::tcp_congestion ? 1
-                                                                      : sizeof(int);
+                                                                     : sizeof(int);
   if (value == nullptr || length < needed) return fail(EINVAL);
   auto client = ShimState::instance().client();
   if (!client) return fail(client.error());

@@ -22,7 +22,8 @@ int fail(int error) {
 
 bool tcp_request(int domain, int type, int protocol) {
   const int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-  return domain == AF_INET && base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP);
+  return domain == AF_INET && base_type == SOCK_STREAM &&
+         (protocol == 0 || protocol == IPPROTO_TCP);
 }
 
 // SOCK_NONBLOCK and SOCK_CLOEXEC of socket(2)/accept4(2) on a received fd.
@@ -31,7 +32,9 @@ void apply_flags(int fd, int flags) {
   if ((flags & SOCK_CLOEXEC) == 0) ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) & ~FD_CLOEXEC);
 }
 
-bool nonblocking(int fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
+bool nonblocking(int fd) {
+  return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;
+}
 
 int accept_tapstack(int fd, sockaddr* address, socklen_t* length, int flags) {
   auto client = ShimState::instance().client();
@@ -134,8 +137,8 @@ int shutdown(int fd, int how) {
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
   auto client = ShimState::instance().client();
   if (!client) return fail(client.error());
-  const auto done = (*client)->shutdown(ShimState::socket_of(fd),
-                                        static_cast<ipc::ShutdownHow>(how));
+  const auto done =
+      (*client)->shutdown(ShimState::socket_of(fd), static_cast<ipc::ShutdownHow>(how));
   return done ? 0 : fail(done.error());
 }
 

@@ -45,8 +45,8 @@ Result<ipc::Client*, int> ShimState::client() {
     if (!connected) {
       if (!warned_) {
         warned_ = true;
-        std::fprintf(stderr, "tapstack: cannot reach tapstackd at %s: %s\n",
-                     socket_path().c_str(), std::strerror(connected.error()));
+        std::fprintf(stderr, "tapstack: cannot reach tapstackd at %s: %s\n", socket_path().c_str(),
+                     std::strerror(connected.error()));
       }
       return unexpected(connected.error());
     }

@@ -1,8 +1,8 @@
 #include "stack/tcp/tcp_layer.hpp"
 
 #include <algorithm>
-#include <utility>
 #include <array>
+#include <utility>
 
 namespace tapstack {
 namespace {
@@ -21,10 +21,14 @@ std::uint8_t window_scale_for(std::size_t buffer) {
 
 Counter counter_for(wire::TcpError error) {
   switch (error) {
-    case wire::TcpError::truncated: return Counter::tcp_drop_truncated;
-    case wire::TcpError::bad_data_offset: return Counter::tcp_drop_bad_data_offset;
-    case wire::TcpError::bad_checksum: return Counter::tcp_drop_bad_checksum;
-    case wire::TcpError::bad_options: return Counter::tcp_drop_bad_options;
+    case wire::TcpError::truncated:
+      return Counter::tcp_drop_truncated;
+    case wire::TcpError::bad_data_offset:
+      return Counter::tcp_drop_bad_data_offset;
+    case wire::TcpError::bad_checksum:
+      return Counter::tcp_drop_bad_checksum;
+    case wire::TcpError::bad_options:
+      return Counter::tcp_drop_bad_options;
   }
   return Counter::tcp_drop_truncated;
 }
@@ -33,8 +37,14 @@ Counter counter_for(wire::TcpError error) {
 
 TcpLayer::TcpLayer(const TcpSettings& settings, Ipv4Layer& ipv4, RouteTable& routes,
                    InterfaceTable& interfaces, Random& random, Counters& counters)
-    : settings_(settings), ipv4_(ipv4), routes_(routes), interfaces_(interfaces),
-      counters_(counters), isn_(random), cookies_(random), ts_secret_(SipKey::random(random)),
+    : settings_(settings),
+      ipv4_(ipv4),
+      routes_(routes),
+      interfaces_(interfaces),
+      counters_(counters),
+      isn_(random),
+      cookies_(random),
+      ts_secret_(SipKey::random(random)),
       ports_(random, settings.ephemeral_first, settings.ephemeral_last) {}
 
 TcpLayer::~TcpLayer() = default;
@@ -58,8 +68,8 @@ void TcpLayer::receive(const Ipv4Datagram& datagram, Instant now) {
     counters_.add(counter_for(options.error()));
     return;
   }
-  const SegmentIn seg{view->seq(), view->ack(), view->flags(), view->window(), *options,
-                      view->payload()};
+  const SegmentIn seg{view->seq(),    view->ack(), view->flags(),
+                      view->window(), *options,    view->payload()};
   const FourTuple tuple{datagram.destination, view->destination_port(), datagram.source,
                         view->source_port()};
   if (const auto it = demux_.find(tuple); it != demux_.end()) {
@@ -188,7 +198,7 @@ void TcpLayer::accept_cookie(std::uint32_t listener_index, const FourTuple& tupl
   counters_.add(Counter::tcp_syncookies_received);
   const std::uint32_t index = create_connection(tuple, listener.options, now);
   slots_[index].parent = listener_index;
-  ++slots_[listener_index].listener->half_open;  // handed to the accept queue in after_call
+  ++slots_[listener_index].listener->half_open;       // handed to the accept queue in after_call
   slots_[index].last_state = TcpState::syn_received;  // the cookie stood for SYN-RECEIVED
   slots_[index].connection->open_from_cookie(ack, ack.ack - 1, *cookie, now);
   after_call(index);
@@ -223,9 +233,9 @@ void TcpLayer::free_slot(std::uint32_t index) {
 std::uint32_t TcpLayer::create_connection(const FourTuple& tuple, const TcpSocketOptions& options,
                                           Instant now) {
   const std::uint32_t index = allocate_slot();
-  slots_[index].connection = std::make_unique<TcpConnection>(
-      TcpConnection::Context{settings_, *this, counters_}, tuple, options,
-      route_mtu(tuple.remote_addr), ts_offset(tuple), now);
+  slots_[index].connection =
+      std::make_unique<TcpConnection>(TcpConnection::Context{settings_, *this, counters_}, tuple,
+                                      options, route_mtu(tuple.remote_addr), ts_offset(tuple), now);
   demux_.emplace(tuple, index);
   return index;
 }
@@ -309,7 +319,9 @@ void TcpLayer::poll(Instant now) {
   resume_blocked(now);
 }
 
-bool TcpLayer::has_room() const { return ipv4_.tx_room() > kControlReserve; }
+bool TcpLayer::has_room() const {
+  return ipv4_.tx_room() > kControlReserve;
+}
 
 Instant TcpLayer::next_deadline() const {
   if (!blocked_.empty() && has_room()) return Instant{};

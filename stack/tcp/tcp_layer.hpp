@@ -30,10 +30,10 @@ struct TcpSocketSummary {
   SocketHandle handle;
   TcpState state = TcpState::closed;  // LISTEN for a listener
   SocketAddress local;
-  SocketAddress remote;                     // unspecified for a listener
-  std::optional<TcpConnectionInfo> info;    // connections only
-  std::uint32_t accept_queue = 0;           // listener: connections waiting for accept()
-  std::uint32_t backlog = 0;                // listener
+  SocketAddress remote;                   // unspecified for a listener
+  std::optional<TcpConnectionInfo> info;  // connections only
+  std::uint32_t accept_queue = 0;         // listener: connections waiting for accept()
+  std::uint32_t backlog = 0;              // listener
   bool orphan = false;  // closed by its owner, finishing on its own (FIN-WAIT, TIME-WAIT, ...)
 };
 
@@ -94,7 +94,8 @@ class TcpLayer final : public SegmentOutput {
     bool queued_event = false;
     std::uint8_t pending_events = 0;
     TcpState last_state = TcpState::closed;
-    bool blocked = false;  // in blocked_: waiting for room in the TX queue  // as after the previous call: counts transitions
+    bool blocked = false;  // in blocked_: waiting for room in the TX queue  // as after the
+                           // previous call: counts transitions
   };
 
   void transmit(const FourTuple& tuple, const wire::TcpHeader& header,
@@ -139,9 +140,9 @@ class TcpLayer final : public SegmentOutput {
   std::unordered_map<FourTuple, std::uint32_t, FourTupleHash> demux_;
   std::vector<std::uint32_t> listeners_;
   std::deque<std::uint32_t> event_queue_;
-  std::deque<std::uint32_t> blocked_;  // connections whose output waits for TX room, in order
+  std::deque<std::uint32_t> blocked_;   // connections whose output waits for TX room, in order
   std::vector<DeadlineQueue::Id> due_;  // scratch for poll()
-  Instant now_;                          // of the current entry point, for transmit()
+  Instant now_;                         // of the current entry point, for transmit()
 };
 
 }  // namespace tapstack

@@ -74,8 +74,7 @@ Result<SocketHandle, SocketError> TcpLayer::accept(SocketHandle socket) {
 }
 
 Result<SocketHandle, SocketError> TcpLayer::connect(SocketAddress local, SocketAddress remote,
-                                                    const TcpSocketOptions& options,
-                                                    Instant now) {
+                                                    const TcpSocketOptions& options, Instant now) {
   now_ = now;
   if (remote.port == 0 || remote.address.is_unspecified() || remote.address.is_broadcast() ||
       remote.address.is_multicast()) {

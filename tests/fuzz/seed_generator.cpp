@@ -41,8 +41,8 @@ std::vector<std::byte> crafted(const std::vector<test::Frame>& frames) {
 }
 
 test::Frame ip_frame(std::uint8_t protocol, wire::Bytes payload, std::uint16_t id = 7) {
-  const auto packet = test::ipv4_packet(test::ip_header(sim::kAddrA, sim::kAddrB, protocol, id),
-                                        payload);
+  const auto packet =
+      test::ipv4_packet(test::ip_header(sim::kAddrA, sim::kAddrB, protocol, id), payload);
   return test::ethernet(kMacB, kMacA, wire::EtherType::ipv4, packet);
 }
 
@@ -90,12 +90,12 @@ int main(int argc, char** argv) {
                                    std::byte{0x35}, std::byte{0x00}, std::byte{0x0c},
                                    std::byte{0},    std::byte{0},    std::byte{'d'},
                                    std::byte{'n'},  std::byte{'s'},  std::byte{'?'}};
-  write(dir, "arp_icmp_udp", crafted({
-                                 test::arp_frame(wire::ArpOp::request, kMacA, sim::kAddrA,
-                                                 MacAddr{}, sim::kAddrB),
-                                 ip_frame(1, echo),
-                                 ip_frame(17, udp),
-                                 ip_frame(253, udp),
-                             }));
+  write(dir, "arp_icmp_udp",
+        crafted({
+            test::arp_frame(wire::ArpOp::request, kMacA, sim::kAddrA, MacAddr{}, sim::kAddrB),
+            ip_frame(1, echo),
+            ip_frame(17, udp),
+            ip_frame(253, udp),
+        }));
   return 0;
 }

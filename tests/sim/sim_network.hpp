@@ -66,8 +66,14 @@ class SimNetwork {
     for (int round = 0; round < 100000; ++round) {
       bool moved = pump(a_, a_to_b_);
       moved |= pump(b_, b_to_a_);
-      a_to_b_.deliver_due(now_, [&](wire::Bytes f) { b_.receive(b_if_, f, now_); moved = true; });
-      b_to_a_.deliver_due(now_, [&](wire::Bytes f) { a_.receive(a_if_, f, now_); moved = true; });
+      a_to_b_.deliver_due(now_, [&](wire::Bytes f) {
+        b_.receive(b_if_, f, now_);
+        moved = true;
+      });
+      b_to_a_.deliver_due(now_, [&](wire::Bytes f) {
+        a_.receive(a_if_, f, now_);
+        moved = true;
+      });
       if (on_idle()) moved = true;
       if (!moved) return;
     }
@@ -76,8 +82,8 @@ class SimNetwork {
   // Advances virtual time to the next deadline (no further than `limit`) and runs timers.
   // Returns false when nothing is scheduled before `limit`.
   bool advance(Instant limit) {
-    const Instant next = std::min({a_.next_deadline(), b_.next_deadline(),
-                                   a_to_b_.next_deadline(), b_to_a_.next_deadline()});
+    const Instant next = std::min(
+        {a_.next_deadline(), b_.next_deadline(), a_to_b_.next_deadline(), b_to_a_.next_deadline()});
     if (next > limit) return false;
     now_ = std::max(now_, next);
     a_.poll(now_);

@@ -59,17 +59,19 @@ TEST(TcpManyConnectionsSim, TenThousandConnectionsOpenTransferAndClose) {
     }
     return progress;
   };
-  const bool all_arrived = net.run_until(
-      [&] { return bytes_received == kConnections * message.size(); }, step,
-      net.now() + seconds(120));
+  const bool all_arrived =
+      net.run_until([&] { return bytes_received == kConnections * message.size(); }, step,
+                    net.now() + seconds(120));
   ASSERT_TRUE(all_arrived) << bytes_received << " bytes, " << servers.size() << " accepted";
   EXPECT_EQ(net.a().tcp().connection_count(), static_cast<std::size_t>(kConnections));
   EXPECT_EQ(net.b().tcp().connection_count(), static_cast<std::size_t>(kConnections));
   for (const SocketHandle client : clients) net.a().tcp().close(client, net.now());
   for (const SocketHandle server : servers) net.b().tcp().close(server, net.now());
-  net.run_until([&] { return net.a().tcp().connection_count() == 0 &&
-                             net.b().tcp().connection_count() == 0; },
-                [&] { return false; }, net.now() + seconds(120));
+  net.run_until(
+      [&] {
+        return net.a().tcp().connection_count() == 0 && net.b().tcp().connection_count() == 0;
+      },
+      [&] { return false; }, net.now() + seconds(120));
   EXPECT_EQ(net.a().tcp().connection_count(), 0U);
   EXPECT_EQ(net.b().tcp().connection_count(), 0U);
   EXPECT_EQ(net.a().tcp().socket_count(), 0U);

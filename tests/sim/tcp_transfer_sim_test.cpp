@@ -18,7 +18,9 @@ using std::chrono::seconds;
 
 constexpr std::uint16_t kPort = 5001;
 
-std::byte pattern_byte(std::uint64_t i) { return std::byte{static_cast<unsigned char>(i % 251)}; }
+std::byte pattern_byte(std::uint64_t i) {
+  return std::byte{static_cast<unsigned char>(i % 251)};
+}
 
 // One connection from A (client) to B (server); the client sends `upload` bytes, the server
 // answers with `download` bytes, then both close.
@@ -177,33 +179,31 @@ TEST_P(TcpTransferSim, EveryByteArrivesAndBothSidesClose) {
     // Closing releases everything: after TIME-WAIT no connection is left on either side.
     net.a().tcp().close(transfer.client(), net.now());
     net.b().tcp().close(*transfer.server(), net.now());
-    net.run_until([&] { return net.a().tcp().connection_count() == 0 &&
-                               net.b().tcp().connection_count() == 0; },
-                  [] { return false; }, net.now() + seconds(120));
+    net.run_until(
+        [&] {
+          return net.a().tcp().connection_count() == 0 && net.b().tcp().connection_count() == 0;
+        },
+        [] { return false; }, net.now() + seconds(120));
     EXPECT_EQ(net.a().tcp().connection_count(), 0U);
     EXPECT_EQ(net.b().tcp().connection_count(), 0U);
   }
   // Not asserted (the profiles differ too much), but worth seeing when tuning recovery.
-  const auto mean_ms =
-      std::chrono::duration_cast<milliseconds>(total_time).count() / profile.seeds;
-  std::cout << profile.name << ": mean transfer " << mean_ms << " ms virtual, "
-            << retransmitted << " segments retransmitted, " << timeouts << " RTOs\n";
+  const auto mean_ms = std::chrono::duration_cast<milliseconds>(total_time).count() / profile.seeds;
+  std::cout << profile.name << ": mean transfer " << mean_ms << " ms virtual, " << retransmitted
+            << " segments retransmitted, " << timeouts << " RTOs\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Profiles, TcpTransferSim,
-    ::testing::Values(Profile{"clean", FaultSettings{}, 5, 2'000'000},
-                      Profile{"delay", faults(0), 10, 1'000'000},
-                      Profile{"loss1", faults(0.01), 40, 500'000},
-                      Profile{"loss5", faults(0.05), 40, 300'000},
-                      Profile{"loss5_newreno", faults(0.05), 20, 300'000,
-                              CongestionAlgorithm::newreno},
-                      Profile{"loss5_nosack", faults(0.05), 20, 300'000,
-                              CongestionAlgorithm::cubic, false},
-                      Profile{"reorder_dup", faults(0, 0.05, 0.02), 30, 500'000},
-                      Profile{"corrupt", faults(0, 0, 0, 0.02), 20, 300'000},
-                      Profile{"everything", faults(0.03, 0.03, 0.02, 0.01), 40, 300'000},
-                      Profile{"bottleneck", bottleneck(), 10, 3'000'000}),
+    ::testing::Values(
+        Profile{"clean", FaultSettings{}, 5, 2'000'000}, Profile{"delay", faults(0), 10, 1'000'000},
+        Profile{"loss1", faults(0.01), 40, 500'000}, Profile{"loss5", faults(0.05), 40, 300'000},
+        Profile{"loss5_newreno", faults(0.05), 20, 300'000, CongestionAlgorithm::newreno},
+        Profile{"loss5_nosack", faults(0.05), 20, 300'000, CongestionAlgorithm::cubic, false},
+        Profile{"reorder_dup", faults(0, 0.05, 0.02), 30, 500'000},
+        Profile{"corrupt", faults(0, 0, 0, 0.02), 20, 300'000},
+        Profile{"everything", faults(0.03, 0.03, 0.02, 0.01), 40, 300'000},
+        Profile{"bottleneck", bottleneck(), 10, 3'000'000}),
     [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -7,8 +7,8 @@
 namespace tapstack {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::microseconds;
+using std::chrono::milliseconds;
 
 std::vector<std::byte> frame(std::size_t size, std::uint8_t tag) {
   std::vector<std::byte> bytes(size, std::byte{0});
