@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "daemon/counter_dump.hpp"
+#include "daemon/service_notifier.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 
 namespace tapstack::daemon {
@@ -58,6 +59,7 @@ class EventLoop {
   void watch(Watched& watched);
   void wait_for_signal();
   void arm_timer(Instant deadline);
+  std::string status_line() const;
 
   Stack& stack_;
   services::Services& services_;
@@ -71,6 +73,7 @@ class EventLoop {
   std::uint64_t timer_generation_ = 0;
   std::vector<std::unique_ptr<Watched>> watched_;
   ipc::IpcServer ipc_;  // after io_: destroyed before it
+  ServiceNotifier notifier_;
   bool stopping_ = false;
   bool dump_requested_ = false;
 };
@@ -99,11 +102,13 @@ Result<void, std::string> EventLoop::run() {
   for (auto& watched : watched_) watch(*watched);
   if (auto listening = ipc_.start(); !listening) return listening;
   log_.info("ready");
+  notifier_.ready(status_line());
   for (;;) {
     turn();
     if (stopping_) {
       // Connections get their FIN (or RST) before the devices close.
       const Instant now = steady_now();
+      notifier_.stopping();
       services_.stop(now);
       ipc_.stop(now);
       transmit(now);
@@ -130,8 +135,9 @@ void EventLoop::turn() {
     dump_requested_ = false;
     log_counters(log_, stack_.counters(), devices_);
   }
+  notifier_.tick(now, [this] { return status_line(); });
   const Instant faults_deadline = faults_ != nullptr ? faults_->next_deadline() : kNever;
-  arm_timer(std::min(stack_.next_deadline(), faults_deadline));
+  arm_timer(std::min({stack_.next_deadline(), faults_deadline, notifier_.next_due()}));
 }
 
 void EventLoop::receive(Watched& watched, Instant now) {
@@ -204,6 +210,15 @@ std::size_t EventLoop::device_index(InterfaceId interface) const {
   }
   assert(false && "frame for an interface without a device");
   return devices_.size();
+}
+
+// One line for systemctl status: what the daemon is doing now.
+std::string EventLoop::status_line() const {
+  const Counters& counters = stack_.counters();
+  return std::to_string(stack_.tcp().connection_count()) + " TCP connections, " +
+         std::to_string(ipc_.client_count()) + " IPC clients, " +
+         std::to_string(counters.get(Counter::ipv4_rx_packets)) + " packets in, " +
+         std::to_string(counters.get(Counter::ipv4_tx_packets)) + " out";
 }
 
 void EventLoop::watch(Watched& watched) {

@@ -176,8 +176,9 @@ class Daemon:
         self.ipc_socket = ipc_socket
         self.process: subprocess.Popen | None = None
 
-    def start(self, extra_args: tuple[str, ...] = ()) -> None:
+    def start(self, extra_args: tuple[str, ...] = (), env: tuple[str, ...] = ()) -> None:
         argv = [
+            *(["env", *env] if env else []),  # env(1) execs in place too: the PID stays the daemon's
             str(self.binary),
             "--tap", TAP,
             "--address", f"{STACK_ADDRESS}/{PREFIX_LENGTH}",
@@ -281,6 +282,7 @@ class DaemonTestCase(unittest.TestCase):
     """Base class: a fresh namespace and a ready tapstackd for every test method."""
 
     daemon_args: tuple[str, ...] = ()
+    daemon_env: tuple[str, ...] = ()  # NAME=VALUE pairs for the daemon's environment
 
     def setUp(self) -> None:
         assert TAPSTACKD is not None and LOG_DIR is not None, "run through run.py"
@@ -295,7 +297,7 @@ class DaemonTestCase(unittest.TestCase):
         self.ipc_socket = scratch / "ipc.sock"
         self.daemon = Daemon(self.namespace, TAPSTACKD, self.daemon_log, self.ipc_socket)
         self.addCleanup(self.daemon.kill)
-        self.daemon.start(self.daemon_args)
+        self.daemon.start(self.daemon_args, self.daemon_env)
 
     def stop_daemon(self) -> dict[str, int]:
         return self.daemon.stop()
