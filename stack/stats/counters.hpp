@@ -55,7 +55,6 @@ namespace tapstack {
   X(tcp_drop_bad_options)     X(tcp_drop_broadcast)         X(tcp_drop_paws)                   \
   X(tcp_drop_out_of_window)   X(tcp_drop_no_ack)            X(tcp_drop_bad_ack)                \
   X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)         \
-  X(tcp_tlp_probes) X(tcp_tlp_loss_repaired) X(tcp_rack_reorder_detected) X(tcp_rack_lost_segments) X(tcp_spurious_retransmits_undone) X(tcp_sent_records_full) \
   /* UDP (nstat: InDatagrams, OutDatagrams, NoPorts, IgnoredMulti, RcvbufErrors, */           \
   /* InCsumErrors, SndbufErrors; connection_refused: connected sockets told ECONNREFUSED) */   \
   X(udp_rx_datagrams)         X(udp_tx_datagrams)           X(udp_rx_no_port)                  \

@@ -107,7 +107,6 @@ bool TcpConnection::send_new_data(Instant now, std::uint32_t allowance) {
   if (fin) flags |= TcpFlags::fin;
   const bool resend = snd_nxt_ < snd_max_;
   send_segment(snd_nxt_, length, flags, now);
-  record_transmission(snd_nxt_, length + (fin ? 1U : 0U), resend, now);
   if (resend) {
     ++total_retransmits_;
     ctx_.counters.add(Counter::tcp_retransmitted_segments);
@@ -121,7 +120,6 @@ bool TcpConnection::send_new_data(Instant now, std::uint32_t allowance) {
     fin_seq_ = data_end;
   }
   if (retransmit_deadline_ == kNever) arm_retransmit_timer(now);
-  if (!resend) schedule_probe(now);
   return !fin;
 }
 
@@ -137,7 +135,6 @@ void TcpConnection::retransmit(SeqNum seq, std::uint32_t max_length, Instant now
   ++total_retransmits_;
   ctx_.counters.add(Counter::tcp_retransmitted_segments);
   send_segment(seq, length, flags, now);
-  record_transmission(seq, length + ((flags & TcpFlags::fin) != 0 ? 1U : 0U), true, now);
   if (retransmit_deadline_ == kNever) arm_retransmit_timer(now);
 }
 
@@ -169,7 +166,6 @@ void TcpConnection::send_syn(Instant now) {
   }
   ctx_.output.transmit(tuple_, h, {});
   ctx_.counters.add(Counter::tcp_tx_segments);
-  ++segments_sent_;
   if (!active) last_ack_sent_ = receive_buffer_.rcv_nxt();
   if (timeouts_ == 0 && !ts_enabled_) rtt_probe_.emplace(iss_ + 1, now);
   snd_nxt_ = iss_ + 1;
@@ -223,7 +219,6 @@ void TcpConnection::send_segment(SeqNum seq, std::uint32_t length, std::uint8_t 
   const auto parts = length > 0 ? send_buffer_.peek(seq, length) : std::array<wire::Bytes, 2>{};
   ctx_.output.transmit(tuple_, h, parts);
   ctx_.counters.add(Counter::tcp_tx_segments);
-  ++segments_sent_;
   if (!rst_only) {
     last_ack_sent_ = h.ack;
     ack_pending_ = ack_now_ = false;
