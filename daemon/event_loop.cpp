@@ -85,7 +85,7 @@ EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services
       faults_(faults),
       log_(log),
       devices_(devices),
-      ipc_(io_, stack.tcp(), ipc,
+      ipc_(io_, stack.tcp(), stack.udp(), ipc,
            [&log](LogLevel level, std::string_view message) { log.log(level, message); }) {
   for (std::size_t index = 0; index < devices.size(); ++index) {
     Device& device = devices[index];
@@ -165,11 +165,19 @@ void EventLoop::release_delayed_rx(Instant now) {
   }
 }
 
-// Every TCP event goes to its socket's owner: a built-in service or an IPC client. Their calls
-// (accept, send, receive, close) may raise further events, drained here as well.
+// Every socket event goes to its socket's owner: a built-in service or an IPC client. Their
+// calls (accept, send, receive, close) may raise further events, drained here as well.
 void EventLoop::serve_sockets(Instant now) {
-  while (const auto event = stack_.tcp().pop_event()) {
-    if (!services_.handle(*event, now)) ipc_.handle(*event, now);
+  bool more = true;
+  while (more) {
+    more = false;
+    while (const auto event = stack_.tcp().pop_event()) {
+      if (!services_.handle(*event, now)) ipc_.handle(*event, now);
+    }
+    while (const auto event = stack_.udp().pop_event()) {
+      ipc_.handle(*event, now);
+      more = true;  // serving UDP may have raised TCP events (shared TX room): look again
+    }
   }
 }
 

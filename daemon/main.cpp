@@ -107,6 +107,7 @@ int run(const config::Config& config, const Logger& log) {
   ipc.socket_path = config.ipc.socket_path;
   ipc.group = config.ipc.group;
   ipc.tcp = settings.tcp;
+  ipc.udp = settings.udp;
   const auto ran = run_event_loop(stack, devices, services, faults ? &*faults : nullptr, ipc, log);
   if (!ran) {
     log.error(ran.error());

@@ -212,7 +212,7 @@ std::size_t fixed_size(MessageType type) {
 }
 
 bool valid_option(std::uint16_t option) {
-  return option >= 1 && option <= 16;
+  return option >= 1 && option <= 17;
 }
 
 Result<ReplyBody, DecodeError> decode_reply_body(MessageType request, Reader& r) {
@@ -460,6 +460,34 @@ Result<AcceptRecord, DecodeError> decode_accept_record(std::span<const std::byte
   record.local = SocketAddress{Ipv4Addr{wire::load32(bytes, 4)}, wire::load16(bytes, 8)};
   record.peer = SocketAddress{Ipv4Addr{wire::load32(bytes, 12)}, wire::load16(bytes, 10)};
   return record;
+}
+
+void encode(const DatagramHeader& header, std::span<std::byte> out) {
+  if (header.error != 0) {
+    wire::store32(out, 0, header.error);
+    wire::store16(out, 4, 0);
+    wire::store16(out, 6, kDatagramFlagError);
+    return;
+  }
+  wire::store32(out, 0, header.address.address.value());
+  wire::store16(out, 4, header.address.port);
+  wire::store16(out, 6, 0);
+}
+
+Result<DatagramHeader, DecodeError> decode_datagram_header(std::span<const std::byte> packet) {
+  if (packet.size() < kDatagramHeaderSize) return unexpected(DecodeError::truncated);
+  const std::uint16_t flags = wire::load16(packet, 6);
+  if ((flags & ~kDatagramFlagError) != 0) return unexpected(DecodeError::bad_flags);
+  DatagramHeader header;
+  if ((flags & kDatagramFlagError) != 0) {
+    header.error = wire::load32(packet, 0);
+    if (header.error == 0 || packet.size() != kDatagramHeaderSize) {
+      return unexpected(DecodeError::bad_payload);
+    }
+    return header;
+  }
+  header.address = SocketAddress{Ipv4Addr{wire::load32(packet, 0)}, wire::load16(packet, 4)};
+  return header;
 }
 
 }  // namespace tapstack::ipc

@@ -35,4 +35,10 @@ Result<Message, DecodeError> decode(std::span<const std::byte> packet);
 std::array<std::byte, kAcceptRecordSize> encode(const AcceptRecord& record);
 Result<AcceptRecord, DecodeError> decode_accept_record(std::span<const std::byte> bytes);
 
+// Writes the 8-byte datagram header into the start of `out` (at least kDatagramHeaderSize).
+void encode(const DatagramHeader& header, std::span<std::byte> out);
+// Reads the header at the start of a datagram packet: truncated below 8 bytes, bad_flags for
+// unknown flag bits.
+Result<DatagramHeader, DecodeError> decode_datagram_header(std::span<const std::byte> packet);
+
 }  // namespace tapstack::ipc

@@ -62,6 +62,7 @@ enum class SocketOption : std::uint16_t {
   tcp_keepcnt = 14,
   tcp_user_timeout = 15,
   tcp_congestion = 16,
+  so_broadcast = 17,
 };
 
 // An option value as it travels: i32 options are 4 bytes, SO_LINGER 8, TCP_CONGESTION a name.
@@ -199,6 +200,19 @@ struct AcceptRecord {
   SocketAddress local;
   SocketAddress peer;
   bool operator==(const AcceptRecord&) const = default;
+};
+
+// The header in front of every datagram on a UDP data channel (PROTOCOL.md §5).
+inline constexpr std::size_t kDatagramHeaderSize = 8;
+inline constexpr std::uint16_t kDatagramFlagError = 0x1;
+struct DatagramHeader {
+  // Program -> daemon: the destination, 0.0.0.0:0 for the connected peer. Daemon -> program:
+  // the source.
+  SocketAddress address;
+  // Daemon -> program only: an error packet (no payload) carrying an errno, as the kernel
+  // reports an asynchronous UDP error (ICMP port unreachable, a refused send) on the next call.
+  std::uint32_t error = 0;
+  bool operator==(const DatagramHeader&) const = default;
 };
 
 // The message type a body encodes as.

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 
+#include "shim/datagram_io.hpp"
 #include "shim/libc_calls.hpp"
 #include "shim/shim_state.hpp"
 #include "shim/socket_address.hpp"
@@ -43,6 +44,8 @@ std::optional<SocketOption> protocol_option(int level, int name) {
         return SocketOption::so_error;
       case SO_ACCEPTCONN:
         return SocketOption::so_acceptconn;
+      case SO_BROADCAST:
+        return SocketOption::so_broadcast;
       default:
         return std::nullopt;
     }
@@ -140,11 +143,17 @@ int fill_tcp_info(const ipc::TcpInfo& info, void* out, socklen_t* length) {
   return 0;
 }
 
-int getsockopt_tapstack(int fd, int level, int name, void* value, socklen_t* length) {
+int getsockopt_tapstack(int fd, ipc::SocketKind kind, int level, int name, void* value,
+                        socklen_t* length) {
   if (value == nullptr || length == nullptr) return fail(EFAULT);
+  const bool udp = kind == ipc::SocketKind::udp;
   if (level == SOL_SOCKET && name == SO_DOMAIN) return put_int(AF_INET, value, length);
-  if (level == SOL_SOCKET && name == SO_TYPE) return put_int(SOCK_STREAM, value, length);
-  if (level == SOL_SOCKET && name == SO_PROTOCOL) return put_int(IPPROTO_TCP, value, length);
+  if (level == SOL_SOCKET && name == SO_TYPE) {
+    return put_int(udp ? SOCK_DGRAM : SOCK_STREAM, value, length);
+  }
+  if (level == SOL_SOCKET && name == SO_PROTOCOL) {
+    return put_int(udp ? IPPROTO_UDP : IPPROTO_TCP, value, length);
+  }
   auto client = ShimState::instance().client();
   if (!client) return fail(client.error());
   const ipc::Socket socket = ShimState::socket_of(fd);
@@ -153,6 +162,11 @@ int getsockopt_tapstack(int fd, int level, int name, void* value, socklen_t* len
     return info ? fill_tcp_info(*info, value, length) : fail(info.error());
   }
   if (level == SOL_SOCKET && name == SO_ERROR) {
+    if (udp) {
+      if (const int queued = take_datagram_error(fd); queued != 0) {
+        return put_int(queued, value, length);
+      }
+    }
     const auto error = (*client)->take_error(socket);
     return error ? put_int(*error, value, length) : fail(error.error());
   }
@@ -217,8 +231,9 @@ int getpeername(int fd, sockaddr* address, socklen_t* length) {
 int getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
   if (ReentryGuard::active()) return libc().getsockopt(fd, level, name, value, length);
   ReentryGuard guard;
-  if (!ShimState::instance().is_ours(fd)) return libc().getsockopt(fd, level, name, value, length);
-  return getsockopt_tapstack(fd, level, name, value, length);
+  const auto kind = ShimState::instance().kind_of(fd);
+  if (!kind) return libc().getsockopt(fd, level, name, value, length);
+  return getsockopt_tapstack(fd, *kind, level, name, value, length);
 }
 
 int setsockopt(int fd, int level, int name, const void* value, socklen_t length) {

@@ -1,5 +1,6 @@
-// Interposed: socket, bind, listen, connect, accept, accept4, shutdown. AF_INET stream sockets
-// become tapstack sockets (a data-channel fd from the daemon); everything else goes to libc.
+// Interposed: socket, bind, listen, connect, accept, accept4, shutdown. AF_INET stream and
+// datagram sockets become tapstack sockets (a data-channel fd from the daemon); everything else
+// goes to libc.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "shim/libc_calls.hpp"
 #include "shim/shim_state.hpp"
@@ -20,10 +22,17 @@ int fail(int error) {
   return -1;
 }
 
-bool tcp_request(int domain, int type, int protocol) {
+// The kind of tapstack socket socket(2) asks for, if it is one.
+std::optional<ipc::SocketKind> requested_kind(int domain, int type, int protocol) {
+  if (domain != AF_INET) return std::nullopt;
   const int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-  return domain == AF_INET && base_type == SOCK_STREAM &&
-         (protocol == 0 || protocol == IPPROTO_TCP);
+  if (base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) {
+    return ipc::SocketKind::tcp;
+  }
+  if (base_type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)) {
+    return ipc::SocketKind::udp;
+  }
+  return std::nullopt;
 }
 
 // SOCK_NONBLOCK and SOCK_CLOEXEC of socket(2)/accept4(2) on a received fd.
@@ -43,9 +52,27 @@ int accept_tapstack(int fd, sockaddr* address, socklen_t* length, int flags) {
   if (!accepted) return fail(accepted.error());
   const int new_fd = accepted->socket.fd;
   apply_flags(new_fd, flags);
-  ShimState::instance().remember(new_fd);
+  ShimState::instance().remember(new_fd, ipc::SocketKind::tcp);
   to_sockaddr(accepted->peer, address, length);
   return new_fd;
+}
+
+// udp(7): connect sets the default destination at once; AF_UNSPEC dissolves it (the daemon
+// takes 0.0.0.0:0 for that).
+int connect_datagram(int fd, const sockaddr* address, socklen_t length) {
+  SocketAddress remote;
+  if (address == nullptr || length < static_cast<socklen_t>(sizeof(sa_family_t))) {
+    return fail(EINVAL);
+  }
+  if (address->sa_family != AF_UNSPEC) {
+    const auto parsed = from_sockaddr(address, length);
+    if (!parsed) return fail(parsed.error());
+    remote = *parsed;
+  }
+  auto client = ShimState::instance().client();
+  if (!client) return fail(client.error());
+  const auto connected = (*client)->connect(ShimState::socket_of(fd), remote);
+  return connected ? 0 : fail(connected.error());
 }
 
 }  // namespace
@@ -59,17 +86,16 @@ using namespace tapstack::shim;
 extern "C" {
 
 int socket(int domain, int type, int protocol) {
-  if (ReentryGuard::active() || !tcp_request(domain, type, protocol)) {
-    return libc().socket(domain, type, protocol);
-  }
+  const auto kind = requested_kind(domain, type, protocol);
+  if (ReentryGuard::active() || !kind) return libc().socket(domain, type, protocol);
   ReentryGuard guard;
   auto client = ShimState::instance().client();
   if (!client) return fail(client.error());
-  auto created = (*client)->socket(ipc::SocketKind::tcp);
+  auto created = (*client)->socket(*kind);
   if (!created) return fail(created.error());
   // The channel arrives close-on-exec; socket(2) without SOCK_CLOEXEC is inherited by exec.
   apply_flags(created->fd, type);
-  ShimState::instance().remember(created->fd);
+  ShimState::instance().remember(created->fd, *kind);
   return created->fd;
 }
 
@@ -100,7 +126,9 @@ int listen(int fd, int backlog) {
 int connect(int fd, const sockaddr* address, socklen_t length) {
   if (ReentryGuard::active()) return libc().connect(fd, address, length);
   ReentryGuard guard;
-  if (!ShimState::instance().is_ours(fd)) return libc().connect(fd, address, length);
+  const auto kind = ShimState::instance().kind_of(fd);
+  if (!kind) return libc().connect(fd, address, length);
+  if (kind == ipc::SocketKind::udp) return connect_datagram(fd, address, length);
   const auto remote = from_sockaddr(address, length);
   if (!remote) return fail(remote.error());
   auto client = ShimState::instance().client();

@@ -42,6 +42,12 @@ LibcCalls load() {
   resolve(c.recvmsg, "recvmsg");
   resolve(c.sendto, "sendto");
   resolve(c.sendmsg, "sendmsg");
+  resolve(c.write, "write");
+  resolve(c.writev, "writev");
+  resolve(c.send, "send");
+  resolve(c.sendmmsg, "sendmmsg");
+  resolve(c.recvmmsg, "recvmmsg");
+  resolve(c.ioctl, "ioctl");
   return c;
 }
 

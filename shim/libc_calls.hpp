@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 
 namespace tapstack::shim {
 
@@ -27,6 +28,12 @@ struct LibcCalls {
   ssize_t (*recvmsg)(int, msghdr*, int);
   ssize_t (*sendto)(int, const void*, size_t, int, const sockaddr*, socklen_t);
   ssize_t (*sendmsg)(int, const msghdr*, int);
+  ssize_t (*write)(int, const void*, size_t);
+  ssize_t (*writev)(int, const iovec*, int);
+  ssize_t (*send)(int, const void*, size_t, int);
+  int (*sendmmsg)(int, mmsghdr*, unsigned int, int);
+  int (*recvmmsg)(int, mmsghdr*, unsigned int, int, timespec*);
+  int (*ioctl)(int, unsigned long, ...);
 };
 
 // Resolved once, on first use; aborts with a message if the C library lacks one of them.

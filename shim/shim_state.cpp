@@ -1,5 +1,6 @@
 #include "shim/shim_state.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +25,33 @@ std::string socket_path() {
   return path != nullptr && *path != '\0' ? path : kDefaultSocket;
 }
 
+// A Unix seqpacket socket among the fds the process started with may be a UDP socket inherited
+// across exec: then the read and write families must look at every fd from the start.
+bool inherited_seqpacket_socket() {
+  DIR* directory = ::opendir("/proc/self/fd");
+  if (directory == nullptr) return true;  // cannot tell: be safe
+  bool found = false;
+  while (const dirent* entry = ::readdir(directory)) {
+    const int fd = std::atoi(entry->d_name);
+    if (entry->d_name[0] == '.' || fd == ::dirfd(directory)) continue;
+    int type = 0;
+    socklen_t length = sizeof type;
+    if (libc().getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_SEQPACKET) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(directory);
+  return found;
+}
+
+Ownership ownership_of(ipc::SocketKind kind) {
+  return kind == ipc::SocketKind::udp ? Ownership::udp : Ownership::tcp;
+}
+
 }  // namespace
+
+ShimState::ShimState() : datagrams_seen_(inherited_seqpacket_socket()) {}
 
 ShimState& ShimState::instance() {
   // Never destroyed: programs call socket functions from atexit handlers and other threads.
@@ -63,28 +90,40 @@ std::optional<Ownership> ShimState::cached(const ipc::FileIdentity& id) {
   return it->second;
 }
 
-void ShimState::remember(int fd) {
+void ShimState::remember(int fd, ipc::SocketKind kind) {
   const auto id = ipc::identity_of(fd);
   if (!id) return;
+  if (kind == ipc::SocketKind::udp) datagrams_seen_ = true;
   std::lock_guard lock(mutex_);
   if (known_.size() >= kMaxKnownFiles) known_.clear();
-  known_[*id] = Ownership::ours;
+  known_[*id] = ownership_of(kind);
 }
 
-bool ShimState::is_ours(int fd) {
+std::optional<ipc::SocketKind> ShimState::kind_of(int fd) {
   struct stat status {};
-  if (::fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode)) return false;
+  if (::fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode)) return std::nullopt;
   const ipc::FileIdentity id{status.st_dev, status.st_ino};
-  if (const auto known = cached(id)) return *known == Ownership::ours;
-  const Ownership ownership = ask_daemon(fd);
-  std::lock_guard lock(mutex_);
-  if (known_.size() >= kMaxKnownFiles) known_.clear();
-  known_[id] = ownership;
-  return ownership == Ownership::ours;
+  auto ownership = cached(id);
+  if (!ownership) {
+    ownership = ask_daemon(fd);
+    if (*ownership == Ownership::udp) datagrams_seen_ = true;
+    std::lock_guard lock(mutex_);
+    if (known_.size() >= kMaxKnownFiles) known_.clear();
+    known_[id] = *ownership;
+  }
+  switch (*ownership) {
+    case Ownership::tcp:
+      return ipc::SocketKind::tcp;
+    case Ownership::udp:
+      return ipc::SocketKind::udp;
+    case Ownership::not_ours:
+      break;
+  }
+  return std::nullopt;
 }
 
-// A data channel is a Unix stream socket; only those can be ours. Anything else is answered
-// without a round trip.
+// A data channel is a Unix stream (TCP) or seqpacket (UDP) socket; only those can be ours.
+// Anything else is answered without a round trip.
 Ownership ShimState::ask_daemon(int fd) {
   int domain = 0;
   int type = 0;
@@ -93,12 +132,14 @@ Ownership ShimState::ask_daemon(int fd) {
     return Ownership::not_ours;
   }
   length = sizeof type;
-  if (libc().getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM) {
+  if (libc().getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 ||
+      (type != SOCK_STREAM && type != SOCK_SEQPACKET)) {
     return Ownership::not_ours;
   }
   auto connection = client();
   if (!connection) return Ownership::not_ours;
-  return (*connection)->local_address(socket_of(fd)) ? Ownership::ours : Ownership::not_ours;
+  if (!(*connection)->local_address(socket_of(fd))) return Ownership::not_ours;
+  return type == SOCK_SEQPACKET ? Ownership::udp : Ownership::tcp;
 }
 
 }  // namespace tapstack::shim

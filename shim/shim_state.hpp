@@ -7,6 +7,7 @@
 // 0 means "look it up by the fd").
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,7 +31,7 @@ class ReentryGuard {
   static thread_local int depth_;
 };
 
-enum class Ownership { ours, not_ours };
+enum class Ownership { tcp, udp, not_ours };
 
 class ShimState {
  public:
@@ -40,10 +41,16 @@ class ShimState {
   // the first failure is reported on stderr once.
   Result<ipc::Client*, int> client();
 
-  // Whether `fd` is a tapstack socket. Asks the daemon only about unknown Unix stream
-  // sockets, once each.
-  bool is_ours(int fd);
-  void remember(int fd);
+  // Whether `fd` is a tapstack socket, and of which kind. Asks the daemon only about unknown
+  // Unix stream and seqpacket sockets, once each. Callers hold a ReentryGuard.
+  std::optional<ipc::SocketKind> kind_of(int fd);
+  bool is_ours(int fd) { return kind_of(fd).has_value(); }
+  // Whether `fd` is a tapstack UDP socket: the read and write families ask on every call, so
+  // this answers at once while the process has never had one.
+  bool is_datagram(int fd) {
+    return datagrams_seen_.load(std::memory_order_relaxed) && kind_of(fd) == ipc::SocketKind::udp;
+  }
+  void remember(int fd, ipc::SocketKind kind);
 
   // The tapstack socket for `fd` (socket id 0: the daemon looks it up by the fd).
   static ipc::Socket socket_of(int fd) { return ipc::Socket{0, fd}; }
@@ -52,6 +59,9 @@ class ShimState {
   std::optional<Ownership> cached(const ipc::FileIdentity& id);
   Ownership ask_daemon(int fd);
 
+  ShimState();
+
+  std::atomic<bool> datagrams_seen_{false};
   std::mutex mutex_;
   std::unique_ptr<ipc::Client> client_;
   pid_t client_pid_ = 0;

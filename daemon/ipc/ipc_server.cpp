@@ -33,9 +33,11 @@ bool aborted(const boost::system::error_code& error) {
 
 }  // namespace
 
-IpcServer::IpcServer(asio::io_context& io, TcpLayer& tcp, IpcServerSettings settings, IpcLog log)
+IpcServer::IpcServer(asio::io_context& io, TcpLayer& tcp, UdpLayer& udp, IpcServerSettings settings,
+                     IpcLog log)
     : io_(io),
       tcp_(tcp),
+      udp_(udp),
       settings_(std::move(settings)),
       log_(std::move(log)),
       next_listen_port_(settings_.tcp.ephemeral_first),
@@ -230,10 +232,11 @@ IpcSocket* IpcServer::find_socket_by_fd(const tapstack::ipc::FileIdentity& clien
   return it == by_fd_.end() ? nullptr : find_socket(it->second);
 }
 
-IpcSocket& IpcServer::add_socket(std::uint64_t owner, TcpChannel channel) {
+IpcSocket& IpcServer::add_socket(std::uint64_t owner, tapstack::ipc::SocketKind kind,
+                                 DataChannel channel) {
   while (next_socket_id_ == 0 || sockets_.contains(next_socket_id_)) ++next_socket_id_;
   const std::uint32_t id = next_socket_id_++;
-  auto socket = std::make_unique<IpcSocket>(id, owner, std::move(channel));
+  auto socket = std::make_unique<IpcSocket>(id, owner, kind, std::move(channel));
   IpcSocket& added = *socket;
   by_fd_[added.channel.client_identity()] = id;
   sockets_.emplace(id, std::move(socket));
@@ -244,11 +247,14 @@ IpcSocket& IpcServer::add_socket(std::uint64_t owner, TcpChannel channel) {
 
 void IpcServer::bind_handle(IpcSocket& socket, SocketHandle handle) {
   socket.handle = handle;
-  by_handle_[handle_key(handle)] = socket.id;
+  (socket.is_udp() ? by_udp_handle_ : by_handle_)[handle_key(handle)] = socket.id;
 }
 
 void IpcServer::close_socket(IpcSocket& socket, Instant now) {
-  if (socket.handle) {
+  if (socket.handle && socket.is_udp()) {
+    by_udp_handle_.erase(handle_key(*socket.handle));
+    udp_.close(*socket.handle);
+  } else if (socket.handle) {
     by_handle_.erase(handle_key(*socket.handle));
     // SO_LINGER on with 0 s: reset instead of the graceful close (as Linux).
     if (socket.linger_seconds == 0) {
@@ -281,7 +287,7 @@ void IpcServer::mark_ready(std::uint32_t id) {
 }
 
 void IpcServer::arm_channel(IpcSocket& socket, descriptor_base::wait_type type) {
-  TcpChannel& channel = socket.channel;
+  DataChannel& channel = socket.channel;
   bool& waiting = type == descriptor_base::wait_read    ? channel.waiting_read
                   : type == descriptor_base::wait_write ? channel.waiting_write
                                                         : channel.waiting_hangup;
@@ -291,7 +297,7 @@ void IpcServer::arm_channel(IpcSocket& socket, descriptor_base::wait_type type) 
     if (aborted(e)) return;
     IpcSocket* found = find_socket(id);
     if (found == nullptr) return;
-    TcpChannel& c = found->channel;
+    DataChannel& c = found->channel;
     (type == descriptor_base::wait_read    ? c.waiting_read
      : type == descriptor_base::wait_write ? c.waiting_write
                                            : c.waiting_hangup) = false;
@@ -303,6 +309,7 @@ void IpcServer::arm_channel(IpcSocket& socket, descriptor_base::wait_type type) 
 }
 
 void IpcServer::serve_socket(IpcSocket& socket, Instant now) {
+  if (socket.is_udp()) return serve_udp_socket(socket, now);
   // After the program's EOF only its last close is news.
   if (socket.channel.read_eof && socket.channel.hung_up()) return close_socket(socket, now);
   switch (socket.phase) {
@@ -333,6 +340,32 @@ void IpcServer::serve_socket(IpcSocket& socket, Instant now) {
       if (IpcSocket* still = find_socket(socket.id)) pump_in(*still, now);
       return;
   }
+}
+
+// UDP sockets: datagrams both ways until the program's last close.
+void IpcServer::serve_udp_socket(IpcSocket& socket, Instant now) {
+  DataChannel& channel = socket.channel;
+  const Pump out =
+      channel.from_udp(udp_, *socket.handle, scratch_, settings_.bytes_per_turn, socket.read_shut);
+  if (out == Pump::channel_full) arm_channel(socket, descriptor_base::wait_write);
+  const Pump in = channel.to_udp(udp_, *socket.handle, scratch_, settings_.bytes_per_turn, now);
+  if (in == Pump::channel_hung_up || out == Pump::channel_hung_up) return close_socket(socket, now);
+  if (in == Pump::budget_spent || out == Pump::budget_spent) mark_ready(socket.id);
+  // Errors found on the way out wait for room in the channel.
+  if (channel.unsent_error && out != Pump::channel_full) mark_ready(socket.id);
+  if (in == Pump::channel_empty) arm_channel(socket, descriptor_base::wait_read);
+  // Blocked by the stack or shut down for writing: only a hang-up is news.
+  if (in != Pump::channel_empty) arm_channel(socket, descriptor_base::wait_error);
+}
+
+bool IpcServer::handle(const UdpSocketEvent& event, Instant now) {
+  const auto it = by_udp_handle_.find(handle_key(event.socket));
+  if (it == by_udp_handle_.end()) return false;
+  IpcSocket* socket = find_socket(it->second);
+  assert(socket != nullptr);
+  if ((event.events & udp_event::writable) != 0) socket->channel.send_blocked = false;
+  serve_socket(*socket, now);
+  return true;
 }
 
 // Channel -> TCP. May close the socket.
@@ -439,13 +472,14 @@ void IpcServer::accept_connections(IpcSocket& listener, Instant now) {
     }
     const auto child = tcp_.accept(*listener.handle);
     if (!child) return;
-    auto channel = make_tcp_channel(io_, false);
+    auto channel = make_channel(io_, SOCK_STREAM, false);
     if (!channel) {
       log_(LogLevel::warn, "ipc: socketpair for an accepted connection failed, resetting it");
       tcp_.abort(*child, now);
       return;
     }
-    IpcSocket& socket = add_socket(listener.owner, std::move(channel->first));
+    IpcSocket& socket =
+        add_socket(listener.owner, tapstack::ipc::SocketKind::tcp, std::move(channel->first));
     socket.phase = Phase::connected;
     bind_handle(socket, *child);
     const FourTuple& tuple = tcp_.connection(*child)->tuple();

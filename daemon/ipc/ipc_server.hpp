@@ -1,8 +1,9 @@
 // The daemon side of the IPC protocol (ipc/PROTOCOL.md): accepts control connections on a Unix
-// socket, answers their requests with the stack's TcpLayer, and pumps each socket's data channel.
+// socket, answers their requests with the stack's TcpLayer and UdpLayer, and pumps each socket's
+// data channel.
 //
 // Runs in the daemon's single io_context. Asio handlers only record readiness; all work (and
-// every TcpLayer call) happens in service(now) and handle(event, now), called by the event loop
+// every stack call) happens in service(now) and handle(event, now), called by the event loop
 // once per turn with the turn's `now`. Not thread-safe.
 #pragma once
 
@@ -17,7 +18,7 @@
 
 #include "config/config.hpp"
 #include "daemon/ipc/control_session.hpp"
-#include "daemon/ipc/tcp_channel.hpp"
+#include "daemon/ipc/ipc_socket.hpp"
 
 namespace tapstack::daemon::ipc {
 
@@ -30,6 +31,7 @@ struct IpcServerSettings {
   std::size_t requests_per_turn = 64;       // per client, for fairness
   std::size_t bytes_per_turn = 256 * 1024;  // per socket and direction, for fairness
   TcpSettings tcp;                          // the stack's defaults, for getsockopt
+  UdpSettings udp;
 };
 
 struct IpcStats {
@@ -48,8 +50,9 @@ using IpcLog = std::function<void(config::LogLevel, std::string_view)>;
 
 class IpcServer {
  public:
-  // `io` and `tcp` outlive the server.
-  IpcServer(boost::asio::io_context& io, TcpLayer& tcp, IpcServerSettings settings, IpcLog log);
+  // `io`, `tcp` and `udp` outlive the server.
+  IpcServer(boost::asio::io_context& io, TcpLayer& tcp, UdpLayer& udp, IpcServerSettings settings,
+            IpcLog log);
   ~IpcServer();
   IpcServer(const IpcServer&) = delete;
   IpcServer& operator=(const IpcServer&) = delete;
@@ -63,6 +66,8 @@ class IpcServer {
 
   // Hands one TCP event to the socket's IPC owner. Returns false when IPC does not own it.
   bool handle(const TcpSocketEvent& event, Instant now);
+  // Likewise for a UDP event.
+  bool handle(const UdpSocketEvent& event, Instant now);
 
   // Closes every client and socket (TCP connections close gracefully) and the listener.
   void stop(Instant now);
@@ -86,12 +91,13 @@ class IpcServer {
   // Sockets and their channels (ipc_server.cpp).
   IpcSocket* find_socket(std::uint32_t id);
   IpcSocket* find_socket_by_fd(const tapstack::ipc::FileIdentity& client_end);
-  IpcSocket& add_socket(std::uint64_t owner, TcpChannel channel);
+  IpcSocket& add_socket(std::uint64_t owner, tapstack::ipc::SocketKind kind, DataChannel channel);
   void close_socket(IpcSocket& socket, Instant now);
   void bind_handle(IpcSocket& socket, SocketHandle handle);
   void arm_channel(IpcSocket& socket, boost::asio::posix::descriptor_base::wait_type type);
   void mark_ready(std::uint32_t id);
   void serve_socket(IpcSocket& socket, Instant now);
+  void serve_udp_socket(IpcSocket& socket, Instant now);
   void pump_in(IpcSocket& socket, Instant now);
   void pump_out(IpcSocket& socket, Instant now);
   void on_channel_eof(IpcSocket& socket, Instant now);
@@ -103,6 +109,7 @@ class IpcServer {
 
   boost::asio::io_context& io_;
   TcpLayer& tcp_;
+  UdpLayer& udp_;
   IpcServerSettings settings_;
   IpcLog log_;
   IpcStats stats_;
@@ -113,7 +120,8 @@ class IpcServer {
   std::uint16_t next_listen_port_ = 0;
   std::unordered_map<std::uint64_t, std::unique_ptr<ControlSession>> sessions_;
   std::unordered_map<std::uint32_t, std::unique_ptr<IpcSocket>> sockets_;
-  std::unordered_map<std::uint64_t, std::uint32_t> by_handle_;  // SocketHandle -> socket id
+  std::unordered_map<std::uint64_t, std::uint32_t> by_handle_;      // TCP SocketHandle -> id
+  std::unordered_map<std::uint64_t, std::uint32_t> by_udp_handle_;  // UDP SocketHandle -> id
   std::unordered_map<tapstack::ipc::FileIdentity, std::uint32_t, tapstack::ipc::FileIdentityHash>
       by_fd_;  // the client end's inode -> socket id
   std::vector<std::uint64_t> ready_sessions_;

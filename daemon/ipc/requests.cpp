@@ -132,17 +132,19 @@ Outcome RequestHandler::create_socket(const ipc::SocketRequest& request) {
   const auto fail = [&](std::uint32_t error) {
     return Outcome{Reply{type_, error, ipc::Empty{}}, {}, false};
   };
-  if (request.kind != ipc::SocketKind::tcp) return fail(EPROTONOSUPPORT);  // UDP: not yet
+  if (request.kind == ipc::SocketKind::udp) return create_udp_socket();
   std::uint32_t error = 0;
   if (server_.at_socket_limit(session_.id(), error)) return fail(error);
-  auto channel = make_tcp_channel(server_.io_, true);
+  auto channel = make_channel(server_.io_, SOCK_STREAM, true);
   if (!channel) return fail(static_cast<std::uint32_t>(channel.error()));
-  IpcSocket& socket = server_.add_socket(session_.id(), std::move(channel->first));
+  IpcSocket& socket =
+      server_.add_socket(session_.id(), ipc::SocketKind::tcp, std::move(channel->first));
   server_.mark_ready(socket.id);  // starts watching for the program's last close
   return Outcome{Reply{type_, 0, ipc::SocketCreated{socket.id}}, std::move(channel->second), false};
 }
 
 RequestHandler::Reply RequestHandler::on_socket(IpcSocket& socket, const ipc::Body& body) {
+  if (socket.is_udp()) return on_udp_socket(socket, body);
   if (const auto* r = std::get_if<ipc::BindRequest>(&body)) return bind(socket, r->local);
   if (const auto* r = std::get_if<ipc::ListenRequest>(&body)) return listen(socket, r->backlog);
   if (const auto* r = std::get_if<ipc::ConnectRequest>(&body)) return connect(socket, r->remote);

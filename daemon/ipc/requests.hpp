@@ -1,6 +1,6 @@
 // Answers one control request of one client (ipc/PROTOCOL.md §2) with the IpcServer's sockets
-// and the TcpLayer: socket, bind, listen, connect, shutdown, close, options, names, errors and
-// TCP_INFO. Every socket named is checked by id and by the inode of the fd that came along.
+// and the stack's layers: socket, bind, listen, connect, shutdown, close, options, names, errors
+// and TCP_INFO. Every socket named is checked by id and by the inode of the fd that came along.
 #pragma once
 
 #include <string>
@@ -28,6 +28,12 @@ class RequestHandler {
 
   Outcome hello(const tapstack::ipc::Hello& request);
   Outcome create_socket(const tapstack::ipc::SocketRequest& request);
+  // UDP sockets (udp_requests.cpp).
+  Outcome create_udp_socket();
+  Reply on_udp_socket(IpcSocket& socket, const tapstack::ipc::Body& body);
+  std::uint32_t set_udp_option(IpcSocket& socket, const tapstack::ipc::SetOptionRequest& request);
+  Result<tapstack::ipc::OptionValue, std::uint32_t> get_udp_option(
+      IpcSocket& socket, tapstack::ipc::SocketOption option);
   Reply on_socket(IpcSocket& socket, const tapstack::ipc::Body& body);
   Reply bind(IpcSocket& socket, SocketAddress local);
   Reply listen(IpcSocket& socket, std::uint32_t backlog);

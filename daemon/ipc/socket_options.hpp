@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "daemon/ipc/tcp_channel.hpp"
+#include "daemon/ipc/ipc_socket.hpp"
 #include "ipc/protocol.hpp"
 
 namespace tapstack::daemon::ipc {

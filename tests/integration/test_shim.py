@@ -15,6 +15,7 @@ from pathlib import Path
 
 import netns
 from netns import HERE, HOST_ADDRESS, PYTHON, STACK_ADDRESS, DaemonTestCase, wait_until
+from shim_case import ShimTestCase
 
 KERNEL_HTTP_PORT = 8080
 KERNEL_ECHO_PORT = 8007
@@ -35,49 +36,7 @@ while True:
 """
 
 
-class ShimTest(DaemonTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.assertIsNotNone(netns.TAPSTACK_RUN, "run.py needs --tapstack-run")
-        # Kernel-side servers on the host address are reached over the namespace's loopback.
-        self.assertEqual(self.namespace.run(["ip", "link", "set", "lo", "up"]).returncode, 0)
-        self.www = Path(tempfile.mkdtemp(prefix="tapstack-www-"))
-        self.addCleanup(shutil.rmtree, self.www, ignore_errors=True)
-
-    def spawn(self, argv: list[str], shim: bool = False) -> subprocess.Popen:
-        """A background process in the namespace, ended (by its PID) when the test ends."""
-        if shim:
-            argv = ["env", f"TAPSTACK_SOCKET={self.ipc_socket}", str(netns.TAPSTACK_RUN), *argv]
-        process = subprocess.Popen(self.namespace.command(argv), stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-        def stop() -> None:
-            if process.poll() is None:
-                process.kill()
-            process.communicate(timeout=10)
-        self.addCleanup(stop)
-        return process
-
-    def run_shim(self, argv: list[str], timeout_s: float = 60) -> subprocess.CompletedProcess:
-        return self.namespace.run(
-            ["env", f"TAPSTACK_SOCKET={self.ipc_socket}", str(netns.TAPSTACK_RUN), *argv],
-            timeout_s=timeout_s)
-
-    def wait_for_port(self, host: str, port: int) -> None:
-        probe = ["bash", "-c", f"exec 3<>/dev/tcp/{host}/{port}"]
-        attempts: list[str] = []
-
-        def listening() -> bool:
-            try:
-                result = self.namespace.run(probe, timeout_s=5)
-            except subprocess.TimeoutExpired:
-                attempts.append("timed out")
-                return False
-            attempts.append(result.stderr.strip())
-            return result.returncode == 0
-        self.assertTrue(wait_until(listening, 10),
-                        f"nothing listens on {host}:{port}: {attempts[-3:]}")
-
+class ShimTest(ShimTestCase):
     def test_curl_under_the_shim_reaches_a_kernel_server(self) -> None:
         (self.www / "index.html").write_text("hello from the kernel\n")
         server = self.spawn([PYTHON, "-m", "http.server", str(KERNEL_HTTP_PORT), "--bind",

@@ -80,14 +80,6 @@ TEST(IpcClientServer, HelloThenSocketWhoseLastCloseFreesIt) {
   EXPECT_EQ(h.server().stats().sockets_closed, 1u);
 }
 
-TEST(IpcClientServer, UdpIsNotYetSupported) {
-  IpcHarness h;
-  auto client = h.client();
-  const auto socket = client->socket(SocketKind::udp);
-  ASSERT_FALSE(socket.has_value());
-  EXPECT_EQ(socket.error(), EPROTONOSUPPORT);
-}
-
 TEST(IpcClientServer, ConnectEchoAndGracefulShutdown) {
   IpcHarness h;
   h.peer().listen(7, /*echo=*/true);

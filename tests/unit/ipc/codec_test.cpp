@@ -151,7 +151,7 @@ TEST(IpcCodec, PayloadDamageIsRejected) {
                     [](auto& b) { b[24] = std::byte{3}; }),
             DecodeError::bad_payload);
   EXPECT_EQ(damaged({1, true, GetOptionRequest{7, SocketOption::so_error}},
-                    [](auto& b) { wire::store16(b, 24, 17); }),
+                    [](auto& b) { wire::store16(b, 24, 18); }),
             DecodeError::bad_payload);
   EXPECT_EQ(damaged({1, false, Hello{1, 1}}, [](auto& b) { wire::store16(b, 20, 2); }),
             DecodeError::bad_payload);
@@ -188,6 +188,40 @@ TEST(IpcCodec, AcceptRecordRoundTripsAndChecksItsMagic) {
   EXPECT_EQ(decode_accept_record(std::span{bytes}.first(19)).error(), DecodeError::truncated);
   bytes[16] = std::byte{0};
   EXPECT_EQ(decode_accept_record(bytes).error(), DecodeError::bad_magic);
+}
+
+TEST(IpcCodec, DatagramHeaderIsAddressPortFlags) {
+  std::array<std::byte, kDatagramHeaderSize> bytes{};
+  encode(DatagramHeader{SocketAddress{Ipv4Addr{10, 0, 0, 1}, 53}, 0}, bytes);
+  const std::array<std::byte, 8> expected{std::byte{10}, std::byte{0},  std::byte{0}, std::byte{1},
+                                          std::byte{0},  std::byte{53}, std::byte{0}, std::byte{0}};
+  EXPECT_EQ(bytes, expected);
+  const auto decoded = decode_datagram_header(bytes);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->address, (SocketAddress{Ipv4Addr{10, 0, 0, 1}, 53}));
+  EXPECT_EQ(decoded->error, 0u);
+}
+
+TEST(IpcCodec, DatagramErrorPacketCarriesTheErrno) {
+  std::array<std::byte, kDatagramHeaderSize> bytes{};
+  encode(DatagramHeader{{}, 111}, bytes);  // ECONNREFUSED
+  EXPECT_EQ(wire::load16(bytes, 6), kDatagramFlagError);
+  const auto decoded = decode_datagram_header(bytes);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->error, 111u);
+}
+
+TEST(IpcCodec, DatagramHeaderDamageIsRejected) {
+  std::array<std::byte, kDatagramHeaderSize + 1> bytes{};
+  EXPECT_EQ(decode_datagram_header(std::span{bytes}.first(7)).error(), DecodeError::truncated);
+  wire::store16(bytes, 6, 0x2);
+  EXPECT_EQ(decode_datagram_header(bytes).error(), DecodeError::bad_flags);
+  // An error packet has an errno and no payload.
+  wire::store16(bytes, 6, kDatagramFlagError);
+  EXPECT_EQ(decode_datagram_header(std::span{bytes}.first(8)).error(), DecodeError::bad_payload);
+  wire::store32(bytes, 0, 111);
+  EXPECT_EQ(decode_datagram_header(bytes).error(), DecodeError::bad_payload);
+  EXPECT_TRUE(decode_datagram_header(std::span{bytes}.first(8)).has_value());
 }
 
 }  // namespace

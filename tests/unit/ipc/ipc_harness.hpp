@@ -128,7 +128,8 @@ class IpcHarness {
     settings.socket_path = directory_ + "/run/tapstack.sock";  // run/ is created by start()
     path_ = settings.socket_path;
     server_ = std::make_unique<daemon::ipc::IpcServer>(
-        io_, sim_.a().tcp(), settings, [this](config::LogLevel level, std::string_view line) {
+        io_, sim_.a().tcp(), sim_.a().udp(), settings,
+        [this](config::LogLevel level, std::string_view line) {
           if (level >= config::LogLevel::warn) warnings_.emplace_back(line);
         });
     const auto started = server_->start();
@@ -150,8 +151,16 @@ class IpcHarness {
         EXPECT_TRUE(server_->handle(*event, sim_.now()));
         moved = true;
       }
+      while (const auto event = sim_.a().udp().pop_event()) {
+        EXPECT_TRUE(server_->handle(*event, sim_.now()));
+        moved = true;
+      }
       while (const auto event = sim_.b().tcp().pop_event()) {
         EXPECT_TRUE(peer_.handle(*event, sim_.now()));
+        moved = true;
+      }
+      while (const auto event = sim_.b().udp().pop_event()) {
+        udp_echo(event->socket);
         moved = true;
       }
       moved |= peer_.serve_all(sim_.now());
@@ -189,6 +198,15 @@ class IpcHarness {
     return std::move(*client);
   }
 
+  // A UDP echo on stack B at `port`: every datagram goes back to its source.
+  void udp_echo_on(std::uint16_t port) {
+    auto& udp = sim_.b().udp();
+    const auto handle = udp.open({});
+    ASSERT_TRUE(handle.has_value());
+    ASSERT_TRUE(udp.bind(*handle, SocketAddress{sim::kAddrB, port}).has_value());
+  }
+  std::size_t udp_echoed() const { return udp_echoed_; }
+
   daemon::ipc::IpcServer& server() { return *server_; }
   sim::SimNetwork& sim() { return sim_; }
   Peer& peer() { return peer_; }
@@ -197,6 +215,15 @@ class IpcHarness {
 
  private:
   static constexpr int kMaxSteps = 2'000'000;
+
+  void udp_echo(SocketHandle socket) {
+    auto& udp = sim_.b().udp();
+    std::vector<std::byte> buffer(UdpLayer::kMaxPayload);
+    while (const auto got = udp.receive(socket, buffer, false)) {
+      (void)udp.send_to(socket, got->source, std::span{buffer}.first(got->size), sim_.now());
+      ++udp_echoed_;
+    }
+  }
 
   boost::asio::io_context io_{1};
   // poll() stops an io_context that ran out of work; the daemon's signal wait prevents that.
@@ -209,6 +236,7 @@ class IpcHarness {
   std::vector<std::string> warnings_;
   std::unique_ptr<daemon::ipc::IpcServer> server_;
   int steps_ = 0;
+  std::size_t udp_echoed_ = 0;
 };
 
 }  // namespace tapstack::ipc::testing

@@ -1,4 +1,4 @@
-#include "daemon/ipc/tcp_channel.hpp"
+#include "daemon/ipc/data_channel.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -38,11 +38,11 @@ bool would_block(int error) {
 
 }  // namespace
 
-TcpChannel::TcpChannel(boost::asio::io_context& io, UniqueFd daemon_end, FileIdentity client,
-                       std::size_t filler)
+DataChannel::DataChannel(boost::asio::io_context& io, UniqueFd daemon_end, FileIdentity client,
+                         std::size_t filler)
     : end_(io, daemon_end.release()), client_(client), filler_(filler) {}
 
-void TcpChannel::discard_filler(std::span<std::byte> scratch) {
+void DataChannel::discard_filler(std::span<std::byte> scratch) {
   while (filler_ > 0) {
     const ssize_t n = ::recv(fd(), scratch.data(), std::min(filler_, scratch.size()), MSG_DONTWAIT);
     // The filler was written before the client end was handed out, so it is all there.
@@ -52,19 +52,19 @@ void TcpChannel::discard_filler(std::span<std::byte> scratch) {
   filler_ = 0;
 }
 
-void TcpChannel::shut_write() {
+void DataChannel::shut_write() {
   if (write_shut_) return;
   write_shut_ = true;
   ::shutdown(fd(), SHUT_WR);
 }
 
-bool TcpChannel::hung_up() {
+bool DataChannel::hung_up() {
   pollfd p{fd(), POLLIN, 0};
   return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0;
 }
 
-Pump TcpChannel::to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
-                        std::size_t budget, Instant now) {
+Pump DataChannel::to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
+                         std::size_t budget, Instant now) {
   if (read_eof) return Pump::stopped;
   if (send_blocked) return Pump::tcp_blocked;
   while (budget > 0) {
@@ -95,8 +95,8 @@ Pump TcpChannel::to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte>
   return Pump::budget_spent;
 }
 
-Pump TcpChannel::from_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
-                          std::size_t budget, bool discard, Instant now) {
+Pump DataChannel::from_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
+                           std::size_t budget, bool discard, Instant now) {
   if (write_shut_) return Pump::stopped;
   while (budget > 0) {
     const auto want = scratch.first(std::min(scratch.size(), budget));
@@ -126,7 +126,7 @@ Pump TcpChannel::from_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byt
   return Pump::budget_spent;
 }
 
-Pump TcpChannel::drain(std::span<std::byte> scratch) {
+Pump DataChannel::drain(std::span<std::byte> scratch) {
   if (read_eof) return Pump::stopped;
   for (int round = 0; round < 16; ++round) {
     const ssize_t n = ::recv(fd(), scratch.data(), scratch.size(), MSG_DONTWAIT);
@@ -139,10 +139,10 @@ Pump TcpChannel::drain(std::span<std::byte> scratch) {
   return Pump::budget_spent;
 }
 
-Result<std::pair<TcpChannel, UniqueFd>, int> make_tcp_channel(boost::asio::io_context& io,
-                                                              bool fill_client) {
+Result<std::pair<DataChannel, UniqueFd>, int> make_channel(boost::asio::io_context& io, int type,
+                                                           bool fill_client) {
   int fds[2] = {-1, -1};
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return unexpected(errno);
+  if (::socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) != 0) return unexpected(errno);
   UniqueFd daemon_end{fds[0]};
   UniqueFd client_end{fds[1]};
   const int flags = ::fcntl(daemon_end.get(), F_GETFL);
@@ -152,7 +152,8 @@ Result<std::pair<TcpChannel, UniqueFd>, int> make_tcp_channel(boost::asio::io_co
   const auto identity = tapstack::ipc::identity_of(client_end.get());
   if (!identity) return unexpected(identity.error());
   const std::size_t filler = fill_client ? fill(client_end.get()) : 0;
-  return std::pair{TcpChannel{io, std::move(daemon_end), *identity, filler}, std::move(client_end)};
+  return std::pair{DataChannel{io, std::move(daemon_end), *identity, filler},
+                   std::move(client_end)};
 }
 
 }  // namespace tapstack::daemon::ipc

@@ -1,7 +1,8 @@
-// A TCP socket as the IPC server sees it: its state between control requests, and its data
-// channel, the daemon's end of a SOCK_STREAM socket pair (ipc/PROTOCOL.md §3). The pumps move
-// bytes between the channel and the TcpLayer without buffering: they peek, offer, and consume
-// only what the other side took, so flow control is end to end and memory stays bounded.
+// A socket's data channel as the daemon sees it: its end of the socket pair whose other end is
+// the program's socket fd. TCP uses a SOCK_STREAM pair (ipc/PROTOCOL.md §3), UDP a SOCK_SEQPACKET
+// pair with one packet per datagram (§5). The pumps move data between the channel and the stack
+// without buffering: they peek, offer, and consume only what the other side took, so flow
+// control is end to end and memory stays bounded.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,20 +13,19 @@
 
 #include "ipc/fd_passing.hpp"
 #include "stack/tcp/tcp_layer.hpp"
+#include "stack/udp/udp_layer.hpp"
 
 namespace tapstack::daemon::ipc {
 
 using tapstack::ipc::FileIdentity;
 using tapstack::ipc::UniqueFd;
 
-enum class Phase : std::uint8_t { fresh, connecting, connected, listening, failed };
-
 // Why a pump stopped.
 enum class Pump : std::uint8_t {
   channel_empty,    // wait until the channel is readable
   channel_full,     // wait until the channel is writable
-  tcp_blocked,      // TCP's send buffer is full: wait for its `writable` event
-  tcp_empty,        // nothing to receive: wait for TCP's `readable` event
+  tcp_blocked,      // the stack refused data (TCP send buffer, UDP TX room): wait for `writable`
+  tcp_empty,        // nothing to receive: wait for the stack's `readable` event
   budget_spent,     // more to do: come back next turn
   channel_eof,      // the program shut down writing (or closed: see channel_hung_up)
   channel_hung_up,  // every client fd is closed
@@ -34,12 +34,12 @@ enum class Pump : std::uint8_t {
   stopped,          // nothing to pump in this state
 };
 
-class TcpChannel {
+class DataChannel {
  public:
   // Takes the daemon's end (non-blocking). `filler` bytes written from the client end wait in
   // it, so that the client end is not writable until discard_filler() (PROTOCOL.md §3.2).
-  TcpChannel(boost::asio::io_context& io, UniqueFd daemon_end, FileIdentity client,
-             std::size_t filler);
+  DataChannel(boost::asio::io_context& io, UniqueFd daemon_end, FileIdentity client,
+              std::size_t filler);
 
   int fd() { return end_.native_handle(); }
   const FileIdentity& client_identity() const { return client_; }
@@ -59,6 +59,15 @@ class TcpChannel {
   // (the program shut down reading).
   Pump from_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
                 std::size_t budget, bool discard, Instant now);
+  // UDP (udp_pump.cpp). Channel -> UDP: one datagram per packet, at most `budget` bytes; a
+  // datagram the stack refuses for good is dropped and its errno queued for the program.
+  Pump to_udp(UdpLayer& udp, SocketHandle socket, std::span<std::byte> scratch, std::size_t budget,
+              Instant now);
+  // UDP -> channel: each datagram with its source address; errors (ICMP port unreachable on a
+  // connected socket, refused sends) as error packets. With `discard`, datagrams are dropped.
+  Pump from_udp(UdpLayer& udp, SocketHandle socket, std::span<std::byte> scratch,
+                std::size_t budget, bool discard);
+
   // Reads and drops whatever the program writes (listeners, failed sockets) until EOF.
   Pump drain(std::span<std::byte> scratch);
 
@@ -72,9 +81,10 @@ class TcpChannel {
   bool waiting_read = false;  // Asio waits pending
   bool waiting_write = false;
   bool waiting_hangup = false;
-  bool send_blocked = false;               // TCP refused bytes: wait for `writable`
-  bool read_eof = false;                   // the program shut down writing
-  std::optional<SocketError> tcp_failure;  // why from_tcp() returned tcp_error
+  bool send_blocked = false;                  // TCP refused bytes: wait for `writable`
+  bool read_eof = false;                      // the program shut down writing
+  std::optional<SocketError> tcp_failure;     // why from_tcp() returned tcp_error
+  std::optional<std::uint32_t> unsent_error;  // UDP: an errno waiting for room in the channel
 
  private:
   boost::asio::posix::stream_descriptor end_;
@@ -83,31 +93,11 @@ class TcpChannel {
   bool write_shut_ = false;
 };
 
-struct IpcSocket {
-  IpcSocket(std::uint32_t socket_id, std::uint64_t owner_session, TcpChannel data_channel)
-      : id(socket_id), owner(owner_session), channel(std::move(data_channel)) {}
-
-  std::uint32_t id;
-  std::uint64_t owner;  // the session that created it; 0 once that session is gone
-  Phase phase = Phase::fresh;
-  std::optional<SocketHandle> handle;  // in the TcpLayer, once listening or connecting
-  std::optional<SocketAddress> bound;  // bind(); port 0: chosen at listen/connect
-  std::optional<SocketAddress> peer;
-  TcpSocketOptions options;
-  bool reuse_address = false;
-  std::optional<std::int32_t> linger_seconds;  // SO_LINGER on
-  bool read_shut = false;                      // shutdown(SHUT_RD): received data is dropped
-  std::uint32_t pending_error = 0;             // errno kept for SO_ERROR
-  bool accept_waiting = false;                 // a listener stopped accepting at a limit
-  bool queued = false;                         // in the server's ready list
-  std::optional<std::pair<UniqueFd, std::uint32_t>> unsent_accept;  // (client end, socket id)
-  TcpChannel channel;
-};
-
-// Makes a SOCK_STREAM pair: the daemon end non-blocking, the client end blocking (the program
-// chooses; O_NONBLOCK is shared by every dup), both close-on-exec. With `fill`, the client end
-// is made unwritable with filler first. Returns the channel and the client end, or the errno.
-Result<std::pair<TcpChannel, UniqueFd>, int> make_tcp_channel(boost::asio::io_context& io,
-                                                              bool fill);
+// Makes a socket pair of `type` (SOCK_STREAM or SOCK_SEQPACKET): the daemon end non-blocking,
+// the client end blocking (the program chooses; O_NONBLOCK is shared by every dup), both
+// close-on-exec. With `fill`, the client end is made unwritable with filler first. Returns the
+// channel and the client end, or the errno.
+Result<std::pair<DataChannel, UniqueFd>, int> make_channel(boost::asio::io_context& io, int type,
+                                                           bool fill);
 
 }  // namespace tapstack::daemon::ipc

@@ -1,0 +1,114 @@
+"""UDP through tapstack-run against the kernel's stack: netcat both ways, a Python client with
+10,000 datagrams of random sizes and the udp(7) details (names, truncation, FIONREAD, EMSGSIZE,
+ECONNREFUSED on a connected socket), and a UDP server under the shim answering the kernel."""
+
+from __future__ import annotations
+
+import json
+import selectors
+import socket
+import subprocess
+
+import netns
+from netns import HERE, HOST_ADDRESS, PYTHON, STACK_ADDRESS
+from shim_case import ShimTestCase
+
+ECHO_PORT = 9007
+CLOSED_PORT = 9009
+NC_PORT = 9000
+SHIM_ECHO_PORT = 5300
+DATAGRAMS = 10_000
+
+UDP_ECHO = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.bind((sys.argv[1], int(sys.argv[2])))
+print("ready", flush=True)
+while True:
+    data, source = s.recvfrom(65535)
+    s.sendto(data, source)
+"""
+
+KERNEL_CLIENT = """
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+for i in range(200):
+    payload = os.urandom(i * 7)
+    s.sendto(payload, (sys.argv[1], int(sys.argv[2])))
+    data, source = s.recvfrom(65535)
+    assert data == payload, i
+    assert source == (sys.argv[1], int(sys.argv[2])), source
+print("200 echoed")
+"""
+
+
+class UdpTest(ShimTestCase):
+    def start_echo(self, host: str, port: int, shim: bool = False) -> subprocess.Popen:
+        server = self.spawn([PYTHON, "-c", UDP_ECHO, host, str(port)], shim=shim)
+        line = server.stdout.readline()
+        self.assertEqual(line.strip(), "ready", line + self.daemon.log_tail())
+        return server
+
+    def piped(self, argv: list[str]) -> subprocess.Popen:
+        """A background process with stdin and stdout pipes, ended by its PID."""
+        process = subprocess.Popen(self.namespace.command(argv), stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        def stop() -> None:
+            if process.poll() is None:
+                process.kill()
+            process.communicate(timeout=10)
+        self.addCleanup(stop)
+        return process
+
+    def read_line(self, process: subprocess.Popen, timeout_s: float = 10) -> bytes:
+        selector = selectors.DefaultSelector()
+        selector.register(process.stdout, selectors.EVENT_READ)
+        self.assertTrue(selector.select(timeout_s), "no output within the time limit")
+        return process.stdout.readline()
+
+    def test_netcat_exchanges_datagrams_both_ways_with_a_kernel_netcat(self) -> None:
+        kernel = self.piped(["nc", "-u", "-l", HOST_ADDRESS, str(NC_PORT)])
+        shimmed = self.piped(["env", f"TAPSTACK_SOCKET={self.ipc_socket}",
+                              str(netns.TAPSTACK_RUN), "nc", "-u", HOST_ADDRESS, str(NC_PORT)])
+        shimmed.stdin.write(b"hello from the stack\n")
+        shimmed.stdin.flush()
+        self.assertEqual(self.read_line(kernel), b"hello from the stack\n",
+                         self.daemon.log_tail())
+        # The kernel's nc answers the source of the first datagram: the stack's address.
+        kernel.stdin.write(b"hello from the kernel\n")
+        kernel.stdin.flush()
+        self.assertEqual(self.read_line(shimmed), b"hello from the kernel\n")
+        counters = self.daemon.dump_counters()
+        self.assertGreaterEqual(counters["udp_rx_datagrams"], 1)
+
+    def test_python_client_10000_random_datagrams_and_udp_semantics(self) -> None:
+        self.start_echo(HOST_ADDRESS, ECHO_PORT)
+        done = self.run_shim([PYTHON, str(HERE / "udp_client.py"), HOST_ADDRESS,
+                              str(ECHO_PORT), str(CLOSED_PORT), str(DATAGRAMS)], timeout_s=300)
+        self.assertTrue(done.stdout.strip(), done.stderr + self.daemon.log_tail())
+        results = json.loads(done.stdout.strip().splitlines()[-1])
+        failed = {name: text for name, text in results.items() if text != "ok"}
+        self.assertEqual(failed, {}, done.stderr)
+        self.assertEqual(done.returncode, 0)
+        # Through the stack, not the kernel: its counters saw every datagram, fragmented and
+        # reassembled the large ones, and got the port unreachable.
+        counters = self.daemon.dump_counters()
+        self.assertGreaterEqual(counters["udp_tx_datagrams"], DATAGRAMS)
+        self.assertGreaterEqual(counters["udp_rx_datagrams"], DATAGRAMS)
+        self.assertGreater(counters["ipv4_tx_fragmented"], 0)
+        self.assertGreater(counters["ipv4_frag_reassembled"], 0)
+
+    def test_udp_server_under_the_shim_answers_the_kernel(self) -> None:
+        self.start_echo("0.0.0.0", SHIM_ECHO_PORT, shim=True)
+        done = self.namespace.run([PYTHON, "-c", KERNEL_CLIENT, STACK_ADDRESS,
+                                   str(SHIM_ECHO_PORT)], timeout_s=60)
+        self.assertEqual(done.returncode, 0, done.stderr + self.daemon.log_tail())
+        self.assertIn("200 echoed", done.stdout)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
