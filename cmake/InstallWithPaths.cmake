@@ -25,18 +25,17 @@ function(tapstack_install_with_paths)
   # The install-time text is staged in the build tree, then installed like any other file.
   set(staged ${CMAKE_CURRENT_BINARY_DIR}/install-staged/${name})
 
+  # Install-time code: tapstack_path is resolved against the prefix `cmake --install` uses.
+  set(resolve "cmake_path(ABSOLUTE_PATH tapstack_path BASE_DIRECTORY \"\${CMAKE_INSTALL_PREFIX}\"")
+  string(APPEND resolve " NORMALIZE)\n")
   set(code "file(READ [[${arg_SOURCE}]] tapstack_text)\n")
   while(arg_REPLACE)
     list(POP_FRONT arg_REPLACE text path)
-    string(APPEND code
-      "set(tapstack_path [[${path}]])\n"
-      "cmake_path(ABSOLUTE_PATH tapstack_path BASE_DIRECTORY \"\${CMAKE_INSTALL_PREFIX}\" NORMALIZE)\n"
+    string(APPEND code "set(tapstack_path [[${path}]])\n" "${resolve}"
       "string(REPLACE [[${text}]] \"\${tapstack_path}\" tapstack_text \"\${tapstack_text}\")\n")
   endwhile()
-  string(APPEND code
-    "file(WRITE [[${staged}]] \"\${tapstack_text}\")\n"
-    "set(tapstack_destination [[${arg_DESTINATION}]])\n"
-    "cmake_path(ABSOLUTE_PATH tapstack_destination BASE_DIRECTORY \"\${CMAKE_INSTALL_PREFIX}\" NORMALIZE)\n"
-    "file(INSTALL DESTINATION \"\${tapstack_destination}\" TYPE ${type} FILES [[${staged}]])\n")
+  string(APPEND code "file(WRITE [[${staged}]] \"\${tapstack_text}\")\n"
+    "set(tapstack_path [[${arg_DESTINATION}]])\n" "${resolve}"
+    "file(INSTALL DESTINATION \"\${tapstack_path}\" TYPE ${type} FILES [[${staged}]])\n")
   install(CODE "${code}")
 endfunction()
