@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "daemon/admin/admin_commands.hpp"
 #include "daemon/counter_dump.hpp"
 #include "daemon/service_notifier.hpp"
 #include "stack/tcp/tcp_layer.hpp"
@@ -38,7 +39,8 @@ std::chrono::steady_clock::time_point to_steady(Instant instant) {
 class EventLoop {
  public:
   EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
-            FaultPath* faults, const ipc::IpcServerSettings& ipc, const Logger& log);
+            FaultPath* faults, const ipc::IpcServerSettings& ipc, Logger& log,
+            std::string_view version);
   Result<void, std::string> run();
 
  private:
@@ -73,20 +75,26 @@ class EventLoop {
   std::uint64_t timer_generation_ = 0;
   std::vector<std::unique_ptr<Watched>> watched_;
   ipc::IpcServer ipc_;  // after io_: destroyed before it
+  admin::AdminCommands admin_;
   ServiceNotifier notifier_;
   bool stopping_ = false;
   bool dump_requested_ = false;
 };
 
 EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
-                     FaultPath* faults, const ipc::IpcServerSettings& ipc, const Logger& log)
+                     FaultPath* faults, const ipc::IpcServerSettings& ipc, Logger& log,
+                     std::string_view version)
     : stack_(stack),
       services_(services),
       faults_(faults),
       log_(log),
       devices_(devices),
       ipc_(io_, stack.tcp(), stack.udp(), ipc,
-           [&log](LogLevel level, std::string_view message) { log.log(level, message); }) {
+           [&log](LogLevel level, std::string_view message) { log.log(level, message); }),
+      admin_(admin::AdminSources{stack, log, ipc_, devices, steady_now(), std::string{version}}) {
+  ipc_.set_admin_handler([this](const ipc::AdminCaller& caller, std::string_view line) {
+    return admin_.run(caller, line, steady_now());
+  });
   for (std::size_t index = 0; index < devices.size(); ++index) {
     Device& device = devices[index];
     // Asio closes what it holds: give it its own descriptor for the FrameIo's eventfd.
@@ -271,8 +279,9 @@ void EventLoop::arm_timer(Instant deadline) {
 
 Result<void, std::string> run_event_loop(Stack& stack, std::span<Device> devices,
                                          services::Services& services, FaultPath* faults,
-                                         const ipc::IpcServerSettings& ipc, const Logger& log) {
-  EventLoop loop{stack, devices, services, faults, ipc, log};
+                                         const ipc::IpcServerSettings& ipc, Logger& log,
+                                         std::string_view version) {
+  EventLoop loop{stack, devices, services, faults, ipc, log, version};
   return loop.run();
 }
 

@@ -30,6 +30,7 @@ Instant steady_now();
 // counters or close devices on return.
 Result<void, std::string> run_event_loop(Stack& stack, std::span<Device> devices,
                                          services::Services& services, FaultPath* faults,
-                                         const ipc::IpcServerSettings& ipc, const Logger& log);
+                                         const ipc::IpcServerSettings& ipc, Logger& log,
+                                         std::string_view version);
 
 }  // namespace tapstack::daemon

@@ -80,7 +80,7 @@ std::optional<FaultPath> fault_path(const config::Config& config, const StackSet
                                   std::size_t{config.tap.tx_buffers} * config.interfaces.size()};
 }
 
-int run(const config::Config& config, const Logger& log) {
+int run(const config::Config& config, Logger& log) {
   const auto seed = random_seed();
   if (!seed) {
     log.error(seed.error());
@@ -108,7 +108,8 @@ int run(const config::Config& config, const Logger& log) {
   ipc.group = config.ipc.group;
   ipc.tcp = settings.tcp;
   ipc.udp = settings.udp;
-  const auto ran = run_event_loop(stack, devices, services, faults ? &*faults : nullptr, ipc, log);
+  const auto ran = run_event_loop(stack, devices, services, faults ? &*faults : nullptr, ipc, log,
+                                  TAPSTACK_VERSION);
   if (!ran) {
     log.error(ran.error());
     close_devices(devices, log);
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
     std::fputs(outcome.output.c_str(), outcome.to_stderr ? stderr : stdout);
     return outcome.exit_code;
   }
-  const ts::daemon::Logger log{outcome.config->log_level};
+  ts::daemon::Logger log{outcome.config->log_level};
   try {
     return ts::daemon::run(*outcome.config, log);
   } catch (const std::exception& failure) {

@@ -208,6 +208,22 @@ Result<TcpInfo, int> Client::tcp_info(Socket socket) {
   return *info;
 }
 
+Result<std::string, int> Client::admin(const std::string& command) {
+  if (command.size() > kMaxAdminCommand) return unexpected(E2BIG);
+  std::string answer;
+  for (;;) {
+    const auto offset = static_cast<std::uint32_t>(answer.size());
+    const auto reply = call(AdminRequest{offset, command}, -1);
+    if (!reply) return unexpected(reply.error());
+    const auto* chunk = std::get_if<AdminReply>(&reply->body);
+    if (chunk == nullptr) return unexpected(EPROTO);
+    answer += chunk->chunk;
+    if (answer.size() >= chunk->total) break;
+    if (chunk->chunk.empty()) return unexpected(EPROTO);  // no progress: a broken daemon
+  }
+  return answer;
+}
+
 std::optional<Event> Client::take_event() {
   const std::lock_guard lock{mutex_};
   if (events_.empty()) return std::nullopt;

@@ -74,6 +74,8 @@ class Client {
   // The pending asynchronous error (0: none), cleared as SO_ERROR does.
   Result<int, int> take_error(Socket socket);
   Result<TcpInfo, int> tcp_info(Socket socket);
+  // Runs an administration command (PROTOCOL.md §7) and returns its whole answer.
+  Result<std::string, int> admin(const std::string& command);
 
   // Events the daemon sent while a call waited for its reply, oldest first (bounded: the
   // oldest are dropped; the daemon keeps the errors for take_error anyway).

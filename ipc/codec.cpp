@@ -68,7 +68,7 @@ class Reader {
 };
 
 bool is_request(std::uint16_t type) {
-  return type >= 1 && type <= 13;
+  return type >= 1 && type <= 14;
 }
 
 [[maybe_unused]] bool is_query(MessageType type) {
@@ -124,6 +124,10 @@ void encode_reply_body(Writer& w, const ReplyBody& body) {
           w.raw(b.value);
         } else if constexpr (std::is_same_v<T, TcpInfo>) {
           encode_tcp_info(w, b);
+        } else if constexpr (std::is_same_v<T, AdminReply>) {
+          assert(b.chunk.size() <= kAdminChunk);
+          w.u32(b.total);
+          w.raw(std::as_bytes(std::span{b.chunk}));
         }
       },
       body);
@@ -167,6 +171,12 @@ void encode_body(Writer& w, const Body& body) {
           w.u16(0);
         } else if constexpr (std::is_same_v<T, SocketQuery>) {
           w.u32(b.socket_id);
+        } else if constexpr (std::is_same_v<T, AdminRequest>) {
+          assert(b.command.size() <= kMaxAdminCommand);
+          w.u32(b.offset);
+          w.u16(static_cast<std::uint16_t>(b.command.size()));
+          w.u16(0);
+          w.raw(std::as_bytes(std::span{b.command}));
         } else if constexpr (std::is_same_v<T, Reply>) {
           w.u16(static_cast<std::uint16_t>(b.request_type));
           w.u16(0);
@@ -205,6 +215,7 @@ std::size_t fixed_size(MessageType type) {
     case MessageType::event:
       return 12;
     case MessageType::setsockopt:
+    case MessageType::admin:
     case MessageType::reply:
       return 0;
   }
@@ -250,6 +261,15 @@ Result<ReplyBody, DecodeError> decode_reply_body(MessageType request, Reader& r)
     case MessageType::tcp_info:
       if (!need(kTcpInfoSize)) return bad_payload;
       return decode_tcp_info(r);
+    case MessageType::admin: {
+      if (n < 4 || n - 4 > kAdminChunk) return bad_payload;
+      AdminReply reply;
+      reply.total = r.u32();
+      const wire::Bytes chunk = r.rest();
+      reply.chunk.reserve(chunk.size());
+      for (const std::byte b : chunk) reply.chunk.push_back(static_cast<char>(b));
+      return reply;
+    }
     default:
       if (!need(0)) return bad_payload;
       return Empty{};
@@ -285,6 +305,22 @@ Decoded decode_set_option(Reader& r) {
   request.option = static_cast<SocketOption>(option);
   const wire::Bytes value = r.rest();
   request.value.assign(value.begin(), value.end());
+  return request;
+}
+
+// A command is printable ASCII: no control bytes reach the daemon's parser or its logs.
+Decoded decode_admin(Reader& r) {
+  if (r.size() < 8) return bad_payload;
+  AdminRequest request;
+  request.offset = r.u32();
+  const std::uint16_t length = r.u16();
+  if (!r.zeros(2) || length > kMaxAdminCommand || r.size() != 8u + length) return bad_payload;
+  const wire::Bytes text = r.rest();
+  for (const std::byte b : text) {
+    const auto c = std::to_integer<unsigned char>(b);
+    if (c < 0x20 || c > 0x7e) return bad_payload;
+    request.command.push_back(static_cast<char>(c));
+  }
   return request;
 }
 
@@ -380,6 +416,7 @@ MessageType type_of(const Body& body) {
         if constexpr (std::is_same_v<T, SetOptionRequest>) return MessageType::setsockopt;
         if constexpr (std::is_same_v<T, GetOptionRequest>) return MessageType::getsockopt;
         if constexpr (std::is_same_v<T, SocketQuery>) return b.type;
+        if constexpr (std::is_same_v<T, AdminRequest>) return MessageType::admin;
         if constexpr (std::is_same_v<T, Reply>) return MessageType::reply;
         if constexpr (std::is_same_v<T, Event>) return MessageType::event;
       },
@@ -391,7 +428,8 @@ bool requires_fd(const Body& body) {
     return reply->error == 0 && reply->request_type == MessageType::socket;
   }
   const MessageType type = type_of(body);
-  return type != MessageType::hello && type != MessageType::socket && type != MessageType::event;
+  return type != MessageType::hello && type != MessageType::socket && type != MessageType::event &&
+         type != MessageType::admin;
 }
 
 std::vector<std::byte> encode(const Message& message) {
@@ -431,6 +469,8 @@ Result<Message, DecodeError> decode(std::span<const std::byte> packet) {
     body = decode_reply(r);
   } else if (type == MessageType::setsockopt) {
     body = decode_set_option(r);
+  } else if (type == MessageType::admin) {
+    body = decode_admin(r);
   } else if (r.size() == fixed_size(type)) {
     body = decode_fixed(type, r);
   }

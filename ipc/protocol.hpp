@@ -37,6 +37,7 @@ enum class MessageType : std::uint16_t {
   getpeername = 11,
   get_error = 12,
   tcp_info = 13,
+  admin = 14,
   reply = 0x8000,
   event = 0x8001,
 };
@@ -120,6 +121,16 @@ struct SocketQuery {
   bool operator==(const SocketQuery&) const = default;
 };
 
+// Administration (PROTOCOL.md §7): a command line such as "sockets --json"; the answer is a
+// document the client reads in chunks by offset.
+inline constexpr std::size_t kMaxAdminCommand = 1024;
+inline constexpr std::size_t kAdminChunk = 60000;
+struct AdminRequest {
+  std::uint32_t offset = 0;  // where in the answer this chunk starts; 0 runs the command
+  std::string command;       // printable ASCII, at most kMaxAdminCommand bytes
+  bool operator==(const AdminRequest&) const = default;
+};
+
 // Reply bodies.
 struct HelloReply {
   std::uint16_t version = kVersion;
@@ -162,11 +173,16 @@ struct TcpInfo {
   std::uint32_t congestion = 0;  // 1 cubic, 2 newreno
   bool operator==(const TcpInfo&) const = default;
 };
+struct AdminReply {
+  std::uint32_t total = 0;  // the whole answer's size
+  std::string chunk;        // at most kAdminChunk bytes from the request's offset
+  bool operator==(const AdminReply&) const = default;
+};
 struct Empty {
   bool operator==(const Empty&) const = default;
 };
-using ReplyBody =
-    std::variant<Empty, HelloReply, SocketCreated, AddressReply, ErrorReply, OptionReply, TcpInfo>;
+using ReplyBody = std::variant<Empty, HelloReply, SocketCreated, AddressReply, ErrorReply,
+                               OptionReply, TcpInfo, AdminReply>;
 
 struct Reply {
   MessageType request_type = MessageType::hello;
@@ -183,9 +199,9 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
-using Body =
-    std::variant<Hello, SocketRequest, BindRequest, ListenRequest, ConnectRequest, ShutdownRequest,
-                 CloseRequest, SetOptionRequest, GetOptionRequest, SocketQuery, Reply, Event>;
+using Body = std::variant<Hello, SocketRequest, BindRequest, ListenRequest, ConnectRequest,
+                          ShutdownRequest, CloseRequest, SetOptionRequest, GetOptionRequest,
+                          SocketQuery, AdminRequest, Reply, Event>;
 
 struct Message {
   std::uint32_t request_id = 0;

@@ -12,11 +12,13 @@ using tapstack::ipc::encode;
 using tapstack::ipc::kMaxMessageSize;
 
 ControlSession::ControlSession(boost::asio::io_context& io, AcceptedClient client, std::uint64_t id)
-    : socket_(io, client.fd.release()), credentials_(client.credentials), id_(id) {}
+    : socket_(io, client.fd.release()),
+      credentials_(std::make_shared<const Credentials>(std::move(client.credentials))),
+      id_(id) {}
 
 std::string ControlSession::describe() const {
-  return "pid=" + std::to_string(credentials_.pid) + " uid=" + std::to_string(credentials_.uid) +
-         " gid=" + std::to_string(credentials_.gid);
+  return "pid=" + std::to_string(credentials_->pid) + " uid=" + std::to_string(credentials_->uid) +
+         " gid=" + std::to_string(credentials_->gid);
 }
 
 Result<std::optional<Incoming>, std::string> ControlSession::receive(std::span<std::byte> buffer) {

@@ -7,6 +7,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +32,9 @@ class ControlSession {
   ControlSession(boost::asio::io_context& io, AcceptedClient client, std::uint64_t id);
 
   std::uint64_t id() const { return id_; }
-  const Credentials& credentials() const { return credentials_; }
+  const Credentials& credentials() const { return *credentials_; }
+  // Shared with the sockets it creates, which may outlive the session.
+  const std::shared_ptr<const Credentials>& shared_credentials() const { return credentials_; }
   // "pid=P uid=U gid=G", for log lines.
   std::string describe() const;
 
@@ -61,6 +64,9 @@ class ControlSession {
   bool waiting_read = false;     // an Asio wait is pending
   bool waiting_write = false;
   bool readable = false;  // reported readable and not yet drained
+  // The answer of the last admin command, kept while the client reads it in chunks.
+  std::string admin_command;
+  std::string admin_answer;
 
  private:
   struct Outgoing {
@@ -69,7 +75,7 @@ class ControlSession {
   };
 
   boost::asio::posix::stream_descriptor socket_;
-  Credentials credentials_;
+  std::shared_ptr<const Credentials> credentials_;
   std::uint64_t id_;
   std::deque<Outgoing> outbox_;
 };

@@ -238,6 +238,9 @@ IpcSocket& IpcServer::add_socket(std::uint64_t owner, tapstack::ipc::SocketKind 
   const std::uint32_t id = next_socket_id_++;
   auto socket = std::make_unique<IpcSocket>(id, owner, kind, std::move(channel));
   IpcSocket& added = *socket;
+  if (const auto it = sessions_.find(owner); it != sessions_.end()) {
+    added.creator = it->second->shared_credentials();
+  }
   by_fd_[added.channel.client_identity()] = id;
   sockets_.emplace(id, std::move(socket));
   if (const auto it = sessions_.find(owner); it != sessions_.end()) ++it->second->socket_count;

@@ -48,6 +48,23 @@ struct IpcStats {
 // Where the server's log lines go (the daemon passes its Logger).
 using IpcLog = std::function<void(config::LogLevel, std::string_view)>;
 
+// Who runs an admin command (PROTOCOL.md §7). Privileged: root or the daemon's own user, who
+// may change settings and see every socket's owner.
+struct AdminCaller {
+  Credentials credentials;
+  bool privileged = false;
+};
+// Runs an admin command line; the answer or an errno (EINVAL, EPERM, ...).
+using AdminHandler =
+    std::function<Result<std::string, std::uint32_t>(const AdminCaller&, std::string_view)>;
+
+// A socket's owner, for listings: the stack's handle and who created the socket.
+struct SocketOwner {
+  tapstack::ipc::SocketKind kind = tapstack::ipc::SocketKind::tcp;
+  SocketHandle handle;
+  std::shared_ptr<const Credentials> creator;  // null when unknown
+};
+
 class IpcServer {
  public:
   // `io`, `tcp` and `udp` outlive the server.
@@ -71,6 +88,10 @@ class IpcServer {
 
   // Closes every client and socket (TCP connections close gracefully) and the listener.
   void stop(Instant now);
+
+  // Sets who answers admin commands; without one they fail with EOPNOTSUPP.
+  void set_admin_handler(AdminHandler handler) { admin_ = std::move(handler); }
+  std::vector<SocketOwner> socket_owners() const;
 
   std::size_t client_count() const { return sessions_.size(); }
   std::size_t socket_count() const { return sockets_.size(); }
@@ -106,12 +127,15 @@ class IpcServer {
   bool deliver_accepted(IpcSocket& listener);
   bool at_socket_limit(std::uint64_t owner, std::uint32_t& error) const;
   void wake();
+  // admin_requests.cpp
+  tapstack::ipc::Reply admin(ControlSession& session, const tapstack::ipc::AdminRequest& request);
 
   boost::asio::io_context& io_;
   TcpLayer& tcp_;
   UdpLayer& udp_;
   IpcServerSettings settings_;
   IpcLog log_;
+  AdminHandler admin_;
   IpcStats stats_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> listener_;
   bool listener_ready_ = false;

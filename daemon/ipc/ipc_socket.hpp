@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "daemon/ipc/data_channel.hpp"
+#include "daemon/ipc/unix_listener.hpp"
 #include "ipc/protocol.hpp"
 
 namespace tapstack::daemon::ipc {
@@ -25,6 +27,7 @@ struct IpcSocket {
 
   std::uint32_t id;
   std::uint64_t owner;  // the session that created it; 0 once that session is gone
+  std::shared_ptr<const Credentials> creator;  // who created it (its session's credentials)
   tapstack::ipc::SocketKind kind;
   Phase phase = Phase::fresh;
   std::optional<SocketHandle> handle;  // in the TcpLayer or UdpLayer (see above)

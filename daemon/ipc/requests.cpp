@@ -96,6 +96,9 @@ Result<Outcome, std::string> RequestHandler::handle(Incoming& incoming) {
   if (const auto* socket_request = std::get_if<ipc::SocketRequest>(&body)) {
     return create_socket(*socket_request);
   }
+  if (const auto* admin = std::get_if<ipc::AdminRequest>(&body)) {
+    return Outcome{server_.admin(session_, *admin), {}, false};
+  }
   // Every other request names a socket by id and carries its fd: both must agree.
   const std::uint32_t id = std::visit(
       [](const auto& b) -> std::uint32_t {

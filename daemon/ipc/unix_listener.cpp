@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace tapstack::daemon::ipc {
 namespace {
@@ -77,6 +78,18 @@ Result<UniqueFd, std::string> open_unix_listener(const std::string& path,
   return fd;
 }
 
+namespace {
+
+// The client's command name, for `tapstackctl sockets`; read once, when it connects.
+std::string program_of(pid_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
+}  // namespace
+
 std::optional<AcceptedClient> accept_client(int listener) {
   UniqueFd fd{::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)};
   if (!fd.valid()) return std::nullopt;
@@ -85,8 +98,8 @@ std::optional<AcceptedClient> accept_client(int listener) {
   if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
     return std::nullopt;
   }
-  return AcceptedClient{std::move(fd),
-                        Credentials{credentials.pid, credentials.uid, credentials.gid}};
+  return AcceptedClient{std::move(fd), Credentials{credentials.pid, credentials.uid,
+                                                   credentials.gid, program_of(credentials.pid)}};
 }
 
 }  // namespace tapstack::daemon::ipc

@@ -19,6 +19,7 @@ struct Credentials {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
+  std::string program;  // /proc/PID/comm when readable (empty under ProtectProc=invisible)
 };
 
 struct AcceptedClient {

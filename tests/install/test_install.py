@@ -77,6 +77,7 @@ class InstalledTree(unittest.TestCase):
             self.installed(ARGS.sbin_dir, "tapstackd"),
             self.preload_library,
             self.installed(ARGS.bin_dir, "tapstack-run"),
+            self.installed(ARGS.bin_dir, "tapstackctl"),
             self.unit,
             self.installed(ARGS.sysusers_dir, "tapstack.conf"),
             self.installed(ARGS.doc_dir, "tapstackd.example.yaml"),
@@ -84,7 +85,8 @@ class InstalledTree(unittest.TestCase):
         found = {path for path in self.prefix.rglob("*") if not path.is_dir()}
         self.assertEqual(found, expected)
         for program in (self.installed(ARGS.sbin_dir, "tapstackd"),
-                        self.installed(ARGS.bin_dir, "tapstack-run")):
+                        self.installed(ARGS.bin_dir, "tapstack-run"),
+                        self.installed(ARGS.bin_dir, "tapstackctl")):
             self.assertTrue(os.access(program, os.X_OK), program)
 
     def test_example_config_is_the_documented_defaults(self) -> None:

@@ -50,6 +50,7 @@ COUNTER_LINE = re.compile(r"info: counter (\w+) (\d+)\s*$")
 # Set by run.py from its command line.
 TAPSTACKD: Path | None = None
 TAPSTACK_RUN: Path | None = None
+TAPSTACKCTL: Path | None = None
 LOG_DIR: Path | None = None
 
 NAMESPACE_NAME = re.compile(r"^ts-(\d+)-[0-9a-f]{6}$")

@@ -63,6 +63,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tapstackd", type=Path, required=True, help="the daemon binary")
     parser.add_argument("--tapstack-run", type=Path, help="the shim's launcher (test_shim)")
+    parser.add_argument("--tapstackctl", type=Path, help="the admin tool (test_ctl)")
     parser.add_argument("--log-dir", type=Path, required=True, help="daemon logs, kept")
     parser.add_argument("modules", nargs="+", help="test modules, e.g. test_ping")
     args = parser.parse_args()
@@ -90,6 +91,7 @@ def main() -> int:
 
     netns.TAPSTACKD = args.tapstackd.resolve()
     netns.TAPSTACK_RUN = args.tapstack_run.resolve() if args.tapstack_run else None
+    netns.TAPSTACKCTL = args.tapstackctl.resolve() if args.tapstackctl else None
     netns.LOG_DIR = args.log_dir.resolve()
     netns.LOG_DIR.mkdir(parents=True, exist_ok=True)
     suite = unittest.defaultTestLoader.loadTestsFromNames(args.modules)

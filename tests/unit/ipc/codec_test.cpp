@@ -38,6 +38,8 @@ std::vector<Message> every_message() {
       {14, true, SocketQuery{MessageType::getpeername, 7}},
       {15, true, SocketQuery{MessageType::get_error, 7}},
       {16, true, SocketQuery{MessageType::tcp_info, 7}},
+      {17, false, AdminRequest{0, "sockets --json"}},
+      {18, false, AdminRequest{60000, "stats"}},
       {1, false, Reply{MessageType::hello, 0, HelloReply{1, 4096}}},
       {2, true, Reply{MessageType::socket, 0, SocketCreated{42}}},
       {2, false, Reply{MessageType::socket, EMFILE, Empty{}}},
@@ -53,6 +55,9 @@ std::vector<Message> every_message() {
       {14, false, Reply{MessageType::getpeername, 0, AddressReply{kAddress}}},
       {15, false, Reply{MessageType::get_error, 0, ErrorReply{ECONNREFUSED}}},
       {16, false, Reply{MessageType::tcp_info, 0, info}},
+      {17, false, Reply{MessageType::admin, 0, AdminReply{5, "hello"}}},
+      {18, false, Reply{MessageType::admin, 0, AdminReply{0, ""}}},
+      {19, false, Reply{MessageType::admin, EPERM, Empty{}}},
       {0, false, Event{42, EventKind::connected, 0}},
       {0, false, Event{42, EventKind::error, ECONNRESET}},
       {0, false, Event{42, EventKind::peer_closed, 0}},
@@ -188,6 +193,23 @@ TEST(IpcCodec, AcceptRecordRoundTripsAndChecksItsMagic) {
   EXPECT_EQ(decode_accept_record(std::span{bytes}.first(19)).error(), DecodeError::truncated);
   bytes[16] = std::byte{0};
   EXPECT_EQ(decode_accept_record(bytes).error(), DecodeError::bad_magic);
+}
+
+TEST(IpcCodec, AdminCommandsArePrintableAndBounded) {
+  auto bytes = encode(Message{1, false, AdminRequest{0, "status"}});
+  bytes[28] = std::byte{'\n'};  // a control character in the command
+  EXPECT_EQ(decode(bytes).error(), DecodeError::bad_payload);
+  const std::string longest(kMaxAdminCommand, 'x');
+  EXPECT_TRUE(decode(encode(Message{1, false, AdminRequest{0, longest}})).has_value());
+  auto too_long = encode(Message{1, false, AdminRequest{0, longest}});
+  wire::store16(too_long, 24, static_cast<std::uint16_t>(kMaxAdminCommand + 1));
+  too_long.push_back(std::byte{'x'});
+  wire::store32(too_long, 16, static_cast<std::uint32_t>(too_long.size() - kHeaderSize));
+  EXPECT_EQ(decode(too_long).error(), DecodeError::bad_payload);
+  // An admin request carries no fd.
+  auto with_fd = encode(Message{1, false, AdminRequest{0, "status"}});
+  wire::store32(with_fd, 8, kFlagHasFd);
+  EXPECT_EQ(decode(with_fd).error(), DecodeError::bad_flags);
 }
 
 TEST(IpcCodec, DatagramHeaderIsAddressPortFlags) {
