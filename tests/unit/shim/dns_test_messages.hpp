@@ -81,7 +81,7 @@ inline WireName wire(std::string_view dotted) {
 // A response to `query` (as build_query makes it): the question echoed, RCODE `rcode`, and an A
 // record per address, its owner a pointer to the question name.
 inline std::vector<std::uint8_t> response_to(std::span<const std::uint8_t> query, int rcode,
-                                             std::initializer_list<Ipv4Address> addresses = {}) {
+                                             const std::vector<Ipv4Address>& addresses = {}) {
   std::vector<std::uint8_t> reply(query.begin(), query.end());
   reply[2] = static_cast<std::uint8_t>(reply[2] | 0x80);  // QR
   reply[3] = static_cast<std::uint8_t>((reply[3] & 0xf0) | rcode);
