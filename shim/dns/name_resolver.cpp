@@ -71,9 +71,9 @@ NameAnswer ask_servers(const WireName& name, const ResolverConfig& config,
         case ResponseStatus::mismatch:  // not passed by `accept`
           continue;
         case ResponseStatus::server_failure:
+        case ResponseStatus::rejected:  // glibc's send_dg treats REFUSED and NOTIMP as SERVFAIL
           server_failure = true;
           break;
-        case ResponseStatus::rejected:
         case ResponseStatus::truncated:
         case ResponseStatus::malformed:
           unusable = true;
@@ -94,35 +94,46 @@ Resolved found(std::string_view candidate, Response& response) {
   return resolved;
 }
 
+int error_of(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::server_failure:
+    case Outcome::timed_out:
+      return EAI_AGAIN;
+    case Outcome::unusable:
+      return EAI_FAIL;
+    case Outcome::found:
+    case Outcome::no_data:
+    case Outcome::nxdomain:
+      break;
+  }
+  return EAI_NONAME;
+}
+
 }  // namespace
 
 Resolution query_dns(std::string_view name, const ResolverConfig& config,
                      const Transport& transport, const QueryIdSource& next_id) {
-  // res_search: NXDOMAIN, no data and SERVFAIL go on with the next candidate; a timeout or an
-  // unusable answer ends the search. The final error prefers "no data" over SERVFAIL.
+  // res_search (glibc's res_query.c): NXDOMAIN, no data and SERVFAIL go on with the next
+  // candidate; a timeout or an unusable answer ends the search. When the name was tried as is
+  // first, its error is the one reported; otherwise "no data" wins over SERVFAIL.
+  const auto candidates = search_candidates(name, config);
+  std::optional<int> as_is_error;
   bool no_data = false;
   bool server_failure = false;
-  for (const std::string& candidate : search_candidates(name, config)) {
+  for (const std::string& candidate : candidates) {
     const auto wire = encode_name(candidate);
     if (!wire) continue;  // too long with this search domain, or an empty label
     NameAnswer answer = ask_servers(*wire, config, transport, next_id);
-    switch (answer.outcome) {
-      case Outcome::found:
-        return found(candidate, answer.response);
-      case Outcome::no_data:
-        no_data = true;
-        break;
-      case Outcome::nxdomain:
-        break;
-      case Outcome::server_failure:
-        server_failure = true;
-        break;
-      case Outcome::timed_out:
-        return std::unexpected(EAI_AGAIN);
-      case Outcome::unusable:
-        return std::unexpected(EAI_FAIL);
+    if (answer.outcome == Outcome::found) return found(candidate, answer.response);
+    const int error = error_of(answer.outcome);
+    if (&candidate == &candidates.front() && candidate == name) as_is_error = error;
+    if (answer.outcome == Outcome::timed_out || answer.outcome == Outcome::unusable) {
+      return std::unexpected(as_is_error.value_or(error));
     }
+    no_data |= answer.outcome == Outcome::no_data;
+    server_failure |= answer.outcome == Outcome::server_failure;
   }
+  if (as_is_error) return std::unexpected(*as_is_error);
   if (!no_data && server_failure) return std::unexpected(EAI_AGAIN);
   return std::unexpected(EAI_NONAME);
 }

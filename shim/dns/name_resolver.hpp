@@ -22,8 +22,8 @@ struct Resolved {
   std::vector<std::string> aliases;  // other names of the host (hosts file), or the queried name
 };
 
-// EAI_NONAME (no such name, or no A record), EAI_AGAIN (no server answered, or SERVFAIL),
-// EAI_FAIL (only truncated, unreadable or refused answers).
+// EAI_NONAME (no such name, or no A record), EAI_AGAIN (no server answered, or all answered
+// SERVFAIL or refused), EAI_FAIL (only truncated or unreadable answers).
 using Resolution = std::expected<Resolved, int>;
 
 // Where the configuration comes from; paths can be replaced for tests.

@@ -57,7 +57,9 @@ TransportStatus udp_exchange(Ipv4Address server, std::span<const std::uint8_t> q
                              std::chrono::milliseconds timeout, const AcceptReply& accept) {
   const Socket socket;
   if (socket.fd() < 0 || !connect_to(socket.fd(), server)) return TransportStatus::failed;
-  if (::send(socket.fd(), query.data(), query.size(), 0) != static_cast<ssize_t>(query.size())) {
+  // sendto without an address rather than send: sendto is among the calls the shim interposes.
+  if (::sendto(socket.fd(), query.data(), query.size(), 0, nullptr, 0) !=
+      static_cast<ssize_t>(query.size())) {
     return TransportStatus::failed;
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;

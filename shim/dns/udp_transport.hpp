@@ -26,8 +26,8 @@ using Transport =
     std::function<TransportStatus(Ipv4Address server, std::span<const std::uint8_t> query,
                                   std::chrono::milliseconds timeout, const AcceptReply& accept)>;
 
-// The Transport over a connected UDP socket made with ::socket, ::connect, ::send, ::poll and
-// ::recv, so that inside the LD_PRELOAD shim these calls are the shim's own and the query goes
+// The Transport over a connected UDP socket made with ::socket, ::connect, ::sendto, ::poll
+// and ::recv, so that inside the LD_PRELOAD shim these calls are the shim's own and the query goes
 // through tapstack. Connecting means only datagrams from the server's address and port arrive
 // (RFC 5452 §9.1); a fresh socket per exchange gets a fresh ephemeral port (RFC 5452 §9.2).
 TransportStatus udp_exchange(Ipv4Address server, std::span<const std::uint8_t> query,
