@@ -162,16 +162,16 @@ std::optional<ResponseStatus> rcode_status(int rcode) {
 
 }  // namespace
 
-std::expected<WireName, NameError> encode_name(std::string_view name) {
+Result<WireName, NameError> encode_name(std::string_view name) {
   if (name.ends_with('.')) name.remove_suffix(1);
-  if (name.size() > kMaxWireName - 2) return std::unexpected(NameError::name_too_long);
+  if (name.size() > kMaxWireName - 2) return unexpected(NameError::name_too_long);
   WireName wire;
   wire.reserve(name.size() + 2);
   while (true) {
     const std::size_t dot = name.find('.');
     const std::string_view label = name.substr(0, dot);
-    if (label.empty()) return std::unexpected(NameError::empty_label);
-    if (label.size() > kMaxLabel) return std::unexpected(NameError::label_too_long);
+    if (label.empty()) return unexpected(NameError::empty_label);
+    if (label.size() > kMaxLabel) return unexpected(NameError::label_too_long);
     wire.push_back(static_cast<std::uint8_t>(label.size()));
     wire.insert(wire.end(), label.begin(), label.end());
     if (dot == std::string_view::npos) break;

@@ -8,11 +8,12 @@
 
 #include <array>
 #include <cstdint>
-#include <expected>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "stack/base/result.hpp"
 
 namespace tapstack::dns {
 
@@ -28,7 +29,7 @@ enum class NameError { empty_label, label_too_long, name_too_long };
 // The wire form of a dotted name; one trailing '.' (an absolute name) is allowed. RFC 1035
 // §2.3.4: labels of 1..63 octets, at most 255 octets in wire form (253 characters of text).
 // No escapes: every octet but '.' is label data.
-std::expected<WireName, NameError> encode_name(std::string_view name);
+Result<WireName, NameError> encode_name(std::string_view name);
 
 // The dotted text of a wire name without the trailing '.'. Octets that cannot appear
 // unambiguously in text ('.', '\', non-printable) are escaped as "\." or "\DDD" as BIND's

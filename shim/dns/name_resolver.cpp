@@ -128,19 +128,19 @@ Resolution query_dns(std::string_view name, const ResolverConfig& config,
     const int error = error_of(answer.outcome);
     if (&candidate == &candidates.front() && candidate == name) as_is_error = error;
     if (answer.outcome == Outcome::timed_out || answer.outcome == Outcome::unusable) {
-      return std::unexpected(as_is_error.value_or(error));
+      return unexpected(as_is_error.value_or(error));
     }
     no_data |= answer.outcome == Outcome::no_data;
     server_failure |= answer.outcome == Outcome::server_failure;
   }
-  if (as_is_error) return std::unexpected(*as_is_error);
-  if (!no_data && server_failure) return std::unexpected(EAI_AGAIN);
-  return std::unexpected(EAI_NONAME);
+  if (as_is_error) return unexpected(*as_is_error);
+  if (!no_data && server_failure) return unexpected(EAI_AGAIN);
+  return unexpected(EAI_NONAME);
 }
 
 Resolution resolve_ipv4(std::string_view name, const ResolverFiles& files,
                         const Transport& transport, const QueryIdSource& next_id) {
-  if (name.empty()) return std::unexpected(EAI_NONAME);
+  if (name.empty()) return unexpected(EAI_NONAME);
   if (auto match = find_in_hosts(read_file(files.hosts), name)) {
     return Resolved{std::move(match->addresses), std::move(match->canonical_name),
                     std::move(match->aliases)};

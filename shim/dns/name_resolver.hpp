@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -13,6 +12,7 @@
 #include "shim/dns/dns_message.hpp"
 #include "shim/dns/resolv_conf.hpp"
 #include "shim/dns/udp_transport.hpp"
+#include "stack/base/result.hpp"
 
 namespace tapstack::dns {
 
@@ -24,7 +24,7 @@ struct Resolved {
 
 // EAI_NONAME (no such name, or no A record), EAI_AGAIN (no server answered, or all answered
 // SERVFAIL or refused), EAI_FAIL (only truncated or unreadable answers).
-using Resolution = std::expected<Resolved, int>;
+using Resolution = Result<Resolved, int>;
 
 // Where the configuration comes from; paths can be replaced for tests.
 struct ResolverFiles {
