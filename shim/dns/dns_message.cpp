@@ -20,7 +20,7 @@ constexpr std::uint16_t kFlagTc = 0x0200;
 constexpr std::uint16_t kFlagRd = 0x0100;
 constexpr int kRcodeServFail = 2;
 constexpr int kRcodeNxDomain = 3;
-// A chain longer than this is treated as a loop (BIND's resolver gives up after 16 as well).
+// A longer CNAME chain is taken for a loop: real chains have a few links.
 constexpr int kMaxCnameHops = 16;
 
 using Bytes = std::span<const std::uint8_t>;
@@ -36,7 +36,7 @@ void append_u16(std::vector<std::uint8_t>& out, std::uint16_t value) {
 
 struct DecodedName {
   WireName name;
-  std::size_t next = 0;  // the offset after the name where it appears (after a pointer)
+  std::size_t next = 0;  // where the name ends in place: after its first pointer or root label
 };
 
 // Reads the possibly compressed name at `offset` (RFC 1035 §4.1.4). A pointer must point before
