@@ -3,8 +3,9 @@
 // glibc's resolver sends DNS queries with internal socket calls that LD_PRELOAD cannot replace,
 // so they would bypass tapstack. As torsocks does, the shim answers IPv4 name lookups itself
 // (shim/dns/): the hosts file, then DNS over an ordinary socket(AF_INET, SOCK_DGRAM), which this
-// shim's socket() turns into a tapstack socket. Numeric addresses, IPv6 lookups and NULL nodes
-// stay with the C library. Only IPv4 results: tapstack has no IPv6.
+// shim's socket() turns into a tapstack socket. Numeric addresses, IPv6 lookups, NULL nodes and
+// resolvers on the host's loopback stay with the C library. Only IPv4 results: tapstack has no
+// IPv6.
 //
 // No ReentryGuard is taken here: the resolver's socket calls must reach the shim.
 #include <arpa/inet.h>
@@ -12,9 +13,13 @@
 #include <netdb.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "shim/dns/addrinfo_list.hpp"
@@ -67,9 +72,20 @@ bool numeric(const char* name) {
   return ::inet_aton(name, &v4) != 0 || ::inet_pton(AF_INET6, name, &v6) == 1;
 }
 
+// A resolver on the host's loopback (systemd-resolved's 127.0.0.53, a local dnsmasq) is not
+// reachable through tapstack's network, whose 127/8 is its own: the C library asks it, over the
+// kernel's loopback, as it would without the shim.
+bool loopback_resolver() {
+  std::ifstream file("/etc/resolv.conf");
+  const std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  const dns::ResolverConfig config = dns::parse_resolv_conf(text);
+  return std::all_of(config.nameservers.begin(), config.nameservers.end(),
+                     [](const dns::Ipv4Address& server) { return server[0] == 127; });
+}
+
 bool for_libc(const char* name, int family) {
   return name == nullptr || (family != AF_INET && family != AF_UNSPEC) || numeric(name) ||
-         ReentryGuard::active();
+         ReentryGuard::active() || loopback_resolver();
 }
 
 // The service part of getaddrinfo, by the C library itself: the caller's service and hints on

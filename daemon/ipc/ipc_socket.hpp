@@ -35,6 +35,7 @@ struct IpcSocket {
   std::optional<SocketAddress> peer;
   TcpSocketOptions options;
   bool reuse_address = false;
+  bool reuse_port = false;                     // UDP only: treated as SO_REUSEADDR
   std::optional<std::int32_t> linger_seconds;  // SO_LINGER on
   bool read_shut = false;                      // shutdown(SHUT_RD): received data is dropped
   std::uint32_t pending_error = 0;             // errno kept for SO_ERROR

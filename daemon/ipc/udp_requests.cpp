@@ -130,7 +130,14 @@ std::uint32_t RequestHandler::set_udp_option(IpcSocket& socket,
   UdpSocketOptions options = udp.options(handle).value_or(UdpSocketOptions{});
   switch (request.option) {
     case SocketOption::so_reuseaddr:
-      options.reuse_address = v != 0;
+      socket.reuse_address = v != 0;
+      options.reuse_address = socket.reuse_address || socket.reuse_port;
+      break;
+    case SocketOption::so_reuseport:
+      // Sharing a port works as with SO_REUSEADDR (the latest bind receives unicast), without
+      // Linux's load balancing; clients such as dig set it on every socket.
+      socket.reuse_port = v != 0;
+      options.reuse_address = socket.reuse_address || socket.reuse_port;
       break;
     case SocketOption::so_broadcast:
       options.broadcast = v != 0;
@@ -144,8 +151,6 @@ std::uint32_t RequestHandler::set_udp_option(IpcSocket& socket,
     case SocketOption::so_keepalive:
       socket.options.keepalive = v != 0;  // stored only: no meaning for UDP
       return 0;
-    case SocketOption::so_reuseport:
-      return v != 0 ? ENOPROTOOPT : 0;
     default:
       return ENOPROTOOPT;  // TCP options and get-only ones
   }
@@ -161,7 +166,9 @@ Result<ipc::OptionValue, std::uint32_t> RequestHandler::get_udp_option(IpcSocket
   const UdpSettings& defaults = server_.settings_.udp;
   switch (option) {
     case SocketOption::so_reuseaddr:
-      return encode_i32(options.reuse_address ? 1 : 0);
+      return encode_i32(socket.reuse_address ? 1 : 0);
+    case SocketOption::so_reuseport:
+      return encode_i32(socket.reuse_port ? 1 : 0);
     case SocketOption::so_broadcast:
       return encode_i32(options.broadcast ? 1 : 0);
     case SocketOption::so_rcvbuf:
@@ -172,7 +179,6 @@ Result<ipc::OptionValue, std::uint32_t> RequestHandler::get_udp_option(IpcSocket
           clamp_i32(socket.send_buffer != 0 ? socket.send_buffer : defaults.receive_buffer));
     case SocketOption::so_keepalive:
       return encode_i32(socket.options.keepalive ? 1 : 0);
-    case SocketOption::so_reuseport:
     case SocketOption::so_acceptconn:
       return encode_i32(0);
     case SocketOption::so_type:
