@@ -40,7 +40,7 @@ class EventLoop {
  public:
   EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
             FaultPath* faults, const ipc::IpcServerSettings& ipc, Logger& log,
-            std::string_view version);
+            std::string_view version, const config::Config& config, ConfigSource reload);
   Result<void, std::string> run();
 
  private:
@@ -60,16 +60,17 @@ class EventLoop {
   std::size_t device_index(InterfaceId interface) const;
   void watch(Watched& watched);
   void wait_for_signal();
+  void reload();
   void arm_timer(Instant deadline);
   std::string status_line() const;
 
   Stack& stack_;
   services::Services& services_;
   FaultPath* faults_;
-  const Logger& log_;
+  Logger& log_;
   std::span<Device> devices_;
-  asio::io_context io_{1};  // one thread: no locking inside Asio
-  asio::signal_set signals_{io_, SIGINT, SIGTERM, SIGUSR1};
+  asio::io_context io_{1};                                   // one thread: no locking inside Asio
+  asio::signal_set signals_{io_, SIGINT, SIGTERM, SIGUSR1};  // and SIGHUP, added in the ctor
   asio::steady_timer timer_{io_};
   Instant timer_deadline_ = kNever;  // what timer_ is armed for; kNever: not armed
   std::uint64_t timer_generation_ = 0;
@@ -77,13 +78,16 @@ class EventLoop {
   ipc::IpcServer ipc_;  // after io_: destroyed before it
   admin::AdminCommands admin_;
   ServiceNotifier notifier_;
+  config::Config config_;  // what is in effect; reload() updates the live parts
+  ConfigSource reload_source_;
   bool stopping_ = false;
   bool dump_requested_ = false;
+  bool reload_requested_ = false;
 };
 
 EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
                      FaultPath* faults, const ipc::IpcServerSettings& ipc, Logger& log,
-                     std::string_view version)
+                     std::string_view version, const config::Config& config, ConfigSource reload)
     : stack_(stack),
       services_(services),
       faults_(faults),
@@ -91,7 +95,10 @@ EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services
       devices_(devices),
       ipc_(io_, stack.tcp(), stack.udp(), ipc,
            [&log](LogLevel level, std::string_view message) { log.log(level, message); }),
-      admin_(admin::AdminSources{stack, log, ipc_, devices, steady_now(), std::string{version}}) {
+      admin_(admin::AdminSources{stack, log, ipc_, devices, steady_now(), std::string{version}}),
+      config_(config),
+      reload_source_(std::move(reload)) {
+  signals_.add(SIGHUP);
   ipc_.set_admin_handler([this](const ipc::AdminCaller& caller, std::string_view line) {
     return admin_.run(caller, line, steady_now());
   });
@@ -143,6 +150,7 @@ void EventLoop::turn() {
     dump_requested_ = false;
     log_counters(log_, stack_.counters(), devices_);
   }
+  if (reload_requested_) reload();
   notifier_.tick(now, [this] { return status_line(); });
   const Instant faults_deadline = faults_ != nullptr ? faults_->next_deadline() : kNever;
   arm_timer(std::min({stack_.next_deadline(), faults_deadline, notifier_.next_due()}));
@@ -251,6 +259,8 @@ void EventLoop::wait_for_signal() {
     if (error) return;
     if (signal == SIGUSR1) {
       dump_requested_ = true;
+    } else if (signal == SIGHUP) {
+      reload_requested_ = true;
     } else {
       const char* name = sigabbrev_np(signal);
       log_.info("received SIG" + std::string{name != nullptr ? name : "?"} + ", stopping");
@@ -258,6 +268,20 @@ void EventLoop::wait_for_signal() {
     }
     wait_for_signal();
   });
+}
+
+void EventLoop::reload() {
+  reload_requested_ = false;
+  notifier_.reloading();
+  auto next =
+      reload_source_ ? reload_source_() : unexpected(std::string{"no configuration source"});
+  if (!next) {
+    log_.error("reload failed, keeping the running configuration: " + next.error());
+  } else {
+    log_.info("received SIGHUP, reloading the configuration");
+    apply_reload(config_, *next, ReloadTargets{log_, services_, stack_.tcp()});
+  }
+  notifier_.ready(status_line());
 }
 
 void EventLoop::arm_timer(Instant deadline) {
@@ -280,8 +304,9 @@ void EventLoop::arm_timer(Instant deadline) {
 Result<void, std::string> run_event_loop(Stack& stack, std::span<Device> devices,
                                          services::Services& services, FaultPath* faults,
                                          const ipc::IpcServerSettings& ipc, Logger& log,
-                                         std::string_view version) {
-  EventLoop loop{stack, devices, services, faults, ipc, log, version};
+                                         std::string_view version, const config::Config& config,
+                                         ConfigSource reload) {
+  EventLoop loop{stack, devices, services, faults, ipc, log, version, config, std::move(reload)};
   return loop.run();
 }
 

@@ -12,6 +12,7 @@
 #include "daemon/fault_path.hpp"
 #include "daemon/ipc/ipc_server.hpp"
 #include "daemon/log.hpp"
+#include "daemon/reload.hpp"
 #include "daemon/services/services.hpp"
 #include "stack/stack.hpp"
 
@@ -23,14 +24,16 @@ Instant steady_now();
 
 // Installs the signal handlers, starts the IPC server (clients' sockets; a failure to listen is
 // returned), logs `info: ready`, and runs until SIGINT or SIGTERM. SIGUSR1
-// logs the counters and keeps running. `devices` carry the stack interfaces they serve; `stack`,
-// `devices`, `services` and `faults` (nullptr: no fault injection; else one injector pair per
-// device, in the order of `devices`) outlive the call. On a stop signal the services close
-// their connections and listeners and the resulting frames are submitted. Does not dump
-// counters or close devices on return.
+// logs the counters and keeps running; SIGHUP reloads the configuration from `reload` and applies
+// what can change live (daemon/reload.hpp) to the running `config`. `devices` carry the stack
+// interfaces they serve; `stack`, `devices`, `services` and `faults` (nullptr: no fault injection;
+// else one injector pair per device, in the order of `devices`) outlive the call. On a stop signal
+// the services close their connections and listeners and the resulting frames are submitted. Does
+// not dump counters or close devices on return.
 Result<void, std::string> run_event_loop(Stack& stack, std::span<Device> devices,
                                          services::Services& services, FaultPath* faults,
                                          const ipc::IpcServerSettings& ipc, Logger& log,
-                                         std::string_view version);
+                                         std::string_view version, const config::Config& config,
+                                         ConfigSource reload);
 
 }  // namespace tapstack::daemon

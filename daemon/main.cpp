@@ -80,7 +80,7 @@ std::optional<FaultPath> fault_path(const config::Config& config, const StackSet
                                   std::size_t{config.tap.tx_buffers} * config.interfaces.size()};
 }
 
-int run(const config::Config& config, Logger& log) {
+int run(const config::Config& config, Logger& log, ConfigSource reload) {
   const auto seed = random_seed();
   if (!seed) {
     log.error(seed.error());
@@ -109,7 +109,7 @@ int run(const config::Config& config, Logger& log) {
   ipc.tcp = settings.tcp;
   ipc.udp = settings.udp;
   const auto ran = run_event_loop(stack, devices, services, faults ? &*faults : nullptr, ipc, log,
-                                  TAPSTACK_VERSION);
+                                  TAPSTACK_VERSION, config, std::move(reload));
   if (!ran) {
     log.error(ran.error());
     close_devices(devices, log);
@@ -132,7 +132,13 @@ int main(int argc, char** argv) {
   }
   ts::daemon::Logger log{outcome.config->log_level};
   try {
-    return ts::daemon::run(*outcome.config, log);
+    // SIGHUP reads the configuration again: the same file, the same command-line overrides.
+    const auto reload = [argc, argv]() -> ts::Result<ts::config::Config, std::string> {
+      ts::config::CliOutcome again = ts::config::parse_command_line(argc, argv, TAPSTACK_VERSION);
+      if (!again.config) return ts::unexpected(again.output);
+      return std::move(*again.config);
+    };
+    return ts::daemon::run(*outcome.config, log, reload);
   } catch (const std::exception& failure) {
     // Only start-up and the event loop's own setup can throw (Asio reports errors that way).
     log.error(failure.what());

@@ -21,6 +21,10 @@ void ServiceNotifier::ready(const std::string& status) {
   next_due_ = Instant{};  // the first tick refreshes the status and starts the watchdog pings
 }
 
+void ServiceNotifier::reloading() {
+  send("RELOADING=1");
+}
+
 void ServiceNotifier::stopping() {
   send("STOPPING=1");
 }

@@ -15,6 +15,8 @@ class ServiceNotifier {
   ServiceNotifier();
 
   void ready(const std::string& status);
+  // A configuration reload starts; ready() ends it (sd_notify(3) RELOADING=1).
+  void reloading();
   void stopping();
   // Sends STATUS= (and WATCHDOG=1 when the watchdog is on) if `now` reached the next due time.
   // `status` is only called then.

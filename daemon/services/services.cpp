@@ -1,5 +1,6 @@
 #include "daemon/services/services.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "daemon/services/http_session.hpp"
@@ -51,6 +52,45 @@ Result<void, std::string> Services::start(const config::ServicesConfig& config) 
     listeners_.push_back(Listener{*socket, kind});
     listening_.push_back(Listening{kind, service->port});
   }
+  return {};
+}
+
+Result<void, std::string> Services::reconfigure(const config::ServicesConfig& config) {
+  const std::pair<ServiceKind, const config::ServiceConfig*> wanted[] = {
+      {ServiceKind::echo, &config.echo},
+      {ServiceKind::discard, &config.discard},
+      {ServiceKind::chargen, &config.chargen},
+      {ServiceKind::http, &config.http}};
+  const auto wanted_at = [&](ServiceKind kind, std::uint16_t port) {
+    for (const auto& [k, service] : wanted) {
+      if (k == kind) return service->enabled && service->port == port;
+    }
+    return false;
+  };
+  for (std::size_t i = listeners_.size(); i-- > 0;) {
+    if (wanted_at(listening_[i].kind, listening_[i].port)) continue;
+    tcp_.close(listeners_[i].socket, Instant{});
+    listeners_.erase(listeners_.begin() + static_cast<std::ptrdiff_t>(i));
+    listening_.erase(listening_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  std::string failures;
+  for (const auto& [kind, service] : wanted) {
+    if (!service->enabled) continue;
+    const bool already = std::any_of(listening_.begin(), listening_.end(),
+                                     [kind = kind](const Listening& l) { return l.kind == kind; });
+    if (already) continue;
+    const auto socket =
+        tcp_.listen(SocketAddress{Ipv4Addr::any(), service->port}, kBacklog, TcpSocketOptions{});
+    if (!socket) {
+      failures += (failures.empty() ? "" : "; ") + std::string{"service "} +
+                  std::string{to_string(kind)} + ": listen on port " +
+                  std::to_string(service->port) + ": " + std::string{to_string(socket.error())};
+      continue;
+    }
+    listeners_.push_back(Listener{*socket, kind});
+    listening_.push_back(Listening{kind, service->port});
+  }
+  if (!failures.empty()) return unexpected(failures);
   return {};
 }
 

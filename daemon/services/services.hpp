@@ -42,6 +42,10 @@ class Services {
   // message names the service, port and error.
   Result<void, std::string> start(const config::ServicesConfig& config);
 
+  // A reload: stops listening for services now disabled or moved to another port, and listens
+  // for the newly enabled ones; connections in progress go on. The message names what failed.
+  Result<void, std::string> reconfigure(const config::ServicesConfig& config);
+
   // Hands one event to the owner of its socket. Returns false when no service owns it.
   bool handle(const TcpSocketEvent& event, Instant now);
 

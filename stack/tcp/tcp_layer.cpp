@@ -49,6 +49,14 @@ TcpLayer::TcpLayer(const TcpSettings& settings, Ipv4Layer& ipv4, RouteTable& rou
 
 TcpLayer::~TcpLayer() = default;
 
+void TcpLayer::update_settings(const TcpSettings& settings) {
+  const std::uint16_t first = settings_.ephemeral_first;
+  const std::uint16_t last = settings_.ephemeral_last;
+  settings_ = settings;
+  settings_.ephemeral_first = first;
+  settings_.ephemeral_last = last;
+}
+
 // ---- receive path -------------------------------------------------------------------------
 
 void TcpLayer::receive(const Ipv4Datagram& datagram, Instant now) {

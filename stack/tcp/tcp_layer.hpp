@@ -45,6 +45,11 @@ class TcpLayer final : public SegmentOutput {
 
   void receive(const Ipv4Datagram& datagram, Instant now);
   void poll(Instant now);
+  // New defaults (a configuration reload): connections opened from now on take them, and the
+  // timers of existing ones, which read the layer's settings, follow. The ephemeral port range
+  // stays: its allocator is built once.
+  void update_settings(const TcpSettings& settings);
+  const TcpSettings& settings() const { return settings_; }
   // The earliest timer; "already due" while blocked senders could resume (see has_room).
   Instant next_deadline() const;
 

@@ -1,0 +1,31 @@
+// SIGHUP: the configuration is read again and what can change live is applied (issue 6): the log
+// level, the built-in services, and the TCP defaults. Everything else (interfaces, addresses,
+// routes, TAP, IPC socket, ARP and IPv4 tables, fault injection) needs a restart, and a reload
+// that changes it says so in the log and keeps the running value.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "config/config.hpp"
+#include "daemon/log.hpp"
+#include "daemon/services/services.hpp"
+#include "stack/tcp/tcp_layer.hpp"
+
+namespace tapstack::daemon {
+
+// Reads the configuration as at start (same file, same command-line overrides); the message of
+// a failure has the file:line of the error.
+using ConfigSource = std::function<Result<config::Config, std::string>()>;
+
+struct ReloadTargets {
+  Logger& log;
+  services::Services& services;
+  TcpLayer& tcp;
+};
+
+// Applies `next` where it differs from `running` and can change live, logs what changed and
+// what needs a restart, and updates `running` to what is in effect now.
+void apply_reload(config::Config& running, const config::Config& next, ReloadTargets targets);
+
+}  // namespace tapstack::daemon
