@@ -114,7 +114,7 @@ class InstalledTree(unittest.TestCase):
                                 ("man5/tapstackd.yaml.5", example),
                                 ("man1/tapstack-run.1", self.preload_library)):
             text = self.installed(ARGS.man_dir, page).read_text()
-            self.assertIn(f"\n.I {installed}\n", text, page)
+            self.assertTrue(f"\n.I {installed}\n" in text, f"{page} does not name {installed}")
             self.assertNotIn("/usr/local/", text, page)
 
     def test_example_config_is_the_documented_defaults(self) -> None:

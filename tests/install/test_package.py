@@ -181,7 +181,7 @@ class PackageContents(unittest.TestCase):
         }
         for path, text in names.items():
             content = within(self.extracted, path).read_text()
-            self.assertIn(text, content, path)
+            self.assertTrue(text in content, f"{path} does not name {text!r}")
             self.assertNotIn(str(ARGS.build_dir), content, path)
             self.assertNotIn("/usr/local/", content, path)
 
@@ -375,7 +375,8 @@ def stop(process: subprocess.Popen) -> None:
         process.stdout.close()
 
 
-def parse_arguments() -> argparse.Namespace:
+def parse_arguments() -> tuple[argparse.Namespace, list[str]]:
+    """The build's settings, and the rest for unittest (test names such as PackageContents)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpack", type=Path, required=True)
     parser.add_argument("--source-dir", type=Path, required=True)
@@ -384,18 +385,18 @@ def parse_arguments() -> argparse.Namespace:
     for kind in ("bin", "sbin", "preload", "unit", "sysusers", "doc", "man"):
         parser.add_argument(f"--{kind}-dir", required=True,
                             help=f"the {kind} install directory, relative to the prefix")
-    return parser.parse_args()
+    return parser.parse_known_args()
 
 
 def main() -> int:
     global ARGS
-    ARGS = parse_arguments()
+    ARGS, tests = parse_arguments()
     missing = [tool for tool in ("dpkg-deb", "dpkg-shlibdeps") if shutil.which(tool) is None]
     if missing:
         print(f"test_package: skipped: {missing} not found (Debian package dpkg-dev; "
               "scripts/install-deps)", file=sys.stderr)
         return 1 if under_ci() else SKIP
-    result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
+    result = unittest.main(argv=[sys.argv[0], "-v", *tests], exit=False).result
     if not result.wasSuccessful():
         return 1
     return SKIP if result.skipped else 0
