@@ -57,7 +57,9 @@ void define_flags(CLI::App& app, FlagValues& values) {
       ->type_name("PATH");
   app.add_option("--log-level", values.log_level, "trace, debug, info, warn or error")
       ->type_name("LEVEL");
-  app.footer("Every setting, its range and default: config/defaults.yaml in the source tree.");
+  app.footer(
+      "Every setting, its range and default: tapstackd.yaml(5) and the example it names\n"
+      "(share/doc/tapstack/tapstackd.example.yaml; config/defaults.yaml in the source tree).");
 }
 
 CliOutcome failure(std::string message) {

@@ -2,6 +2,7 @@
 
   - exactly the expected files, in the directories the build configured (FHS by default);
   - the installed tapstack-run preloads the installed library (not the build tree's);
+  - the manual pages render without a groff warning and name the installed files;
   - the installed unit names the installed tapstackd and is otherwise the source unit;
   - `systemd-analyze security --offline=true` rates the unit 2.0 or lower, `systemd-analyze
     verify` has nothing to say about it, and systemd-sysusers accepts the sysusers.d snippet.
@@ -26,6 +27,8 @@ sys.dont_write_bytecode = True
 
 SKIP = 77
 MAX_EXPOSURE = 2.0
+MANUAL_PAGES = ("man8/tapstackd.8", "man8/tapstackctl.8", "man1/tapstack-run.1",
+                "man5/tapstackd.yaml.5")
 ARGS: argparse.Namespace
 
 
@@ -81,6 +84,7 @@ class InstalledTree(unittest.TestCase):
             self.unit,
             self.installed(ARGS.sysusers_dir, "tapstack.conf"),
             self.installed(ARGS.doc_dir, "tapstackd.example.yaml"),
+            *self.manual_pages,
         }
         found = {path for path in self.prefix.rglob("*") if not path.is_dir()}
         self.assertEqual(found, expected)
@@ -88,6 +92,30 @@ class InstalledTree(unittest.TestCase):
                         self.installed(ARGS.bin_dir, "tapstack-run"),
                         self.installed(ARGS.bin_dir, "tapstackctl")):
             self.assertTrue(os.access(program, os.X_OK), program)
+
+    @property
+    def manual_pages(self) -> list[Path]:
+        return [self.installed(ARGS.man_dir, page) for page in MANUAL_PAGES]
+
+    def test_manual_pages_render_without_warnings(self) -> None:
+        groff = shutil.which("groff")
+        if groff is None:
+            if under_ci():
+                self.fail("groff not found under CI=true: scripts/install-deps installs groff-base")
+            self.skipTest("groff not found (Debian package groff-base; scripts/install-deps)")
+        for page in self.manual_pages:
+            # -ww: every warning; -z: format without output. groff exits 0 despite warnings.
+            result = run(groff, "-man", "-ww", "-z", page)
+            self.assertEqual((result.returncode, result.stdout + result.stderr), (0, ""), page)
+
+    def test_manual_pages_name_the_installed_files(self) -> None:
+        example = self.installed(ARGS.doc_dir, "tapstackd.example.yaml")
+        for page, installed in (("man8/tapstackd.8", example),
+                                ("man5/tapstackd.yaml.5", example),
+                                ("man1/tapstack-run.1", self.preload_library)):
+            text = self.installed(ARGS.man_dir, page).read_text()
+            self.assertTrue(f"\n.I {installed}\n" in text, f"{page} does not name {installed}")
+            self.assertNotIn("/usr/local/", text, page)
 
     def test_example_config_is_the_documented_defaults(self) -> None:
         example = self.installed(ARGS.doc_dir, "tapstackd.example.yaml")
@@ -145,7 +173,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--cmake", type=Path, required=True)
     parser.add_argument("--source-dir", type=Path, required=True)
     parser.add_argument("--build-dir", type=Path, required=True)
-    for kind in ("bin", "sbin", "preload", "unit", "sysusers", "doc"):
+    for kind in ("bin", "sbin", "preload", "unit", "sysusers", "doc", "man"):
         parser.add_argument(f"--{kind}-dir", required=True,
                             help=f"the {kind} install directory, relative to the prefix")
     return parser.parse_args()
