@@ -7,7 +7,7 @@
 #     defaults of this version; dpkg offers a newer version's file when the example changes.
 #     `cmake --install` never writes it (component `conffile`, EXCLUDE_FROM_ALL): reinstalling
 #     must not overwrite a configuration, and a scratch prefix must not reach /etc.
-#   - maintainer scripts (packaging/deb/): the user from the sysusers.d snippet, systemd told of
+#   - maintainer scripts (cmake/deb/): the user from the sysusers.d snippet, systemd told of
 #     the unit when systemd runs; the service is not enabled or started by the package, since it
 #     configures a TAP device and a host address from the configuration (postinst explains).
 #
@@ -53,7 +53,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # systemd runs the service and creates its user; without it postinst falls back to useradd.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS systemd)
-set(deb_dir ${PROJECT_SOURCE_DIR}/packaging/deb)
+set(deb_dir ${PROJECT_SOURCE_DIR}/cmake/deb)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${deb_dir}/postinst ${deb_dir}/prerm ${deb_dir}/postrm ${deb_dir}/conffiles)
 # Scripts 0755, conffiles 0644, whatever their mode in the checkout.
