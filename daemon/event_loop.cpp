@@ -75,10 +75,10 @@ class EventLoop {
   Instant timer_deadline_ = kNever;  // what timer_ is armed for; kNever: not armed
   std::uint64_t timer_generation_ = 0;
   std::vector<std::unique_ptr<Watched>> watched_;
-  ipc::IpcServer ipc_;  // after io_: destroyed before it
+  ipc::IpcServer ipc_;     // after io_: destroyed before it
+  config::Config config_;  // what is in effect; reload() updates the live parts
   admin::AdminCommands admin_;
   ServiceNotifier notifier_;
-  config::Config config_;  // what is in effect; reload() updates the live parts
   ConfigSource reload_source_;
   bool stopping_ = false;
   bool dump_requested_ = false;
@@ -95,8 +95,9 @@ EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services
       devices_(devices),
       ipc_(io_, stack.tcp(), stack.udp(), ipc,
            [&log](LogLevel level, std::string_view message) { log.log(level, message); }),
-      admin_(admin::AdminSources{stack, log, ipc_, devices, steady_now(), std::string{version}}),
       config_(config),
+      admin_(admin::AdminSources{stack, log, ipc_, devices, config_, steady_now(),
+                                 std::string{version}}),
       reload_source_(std::move(reload)) {
   signals_.add(SIGHUP);
   ipc_.set_admin_handler([this](const ipc::AdminCaller& caller, std::string_view line) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/field_parsers.hpp"
+#include "daemon/admin/config_rows.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 #include "stack/udp/udp_layer.hpp"
 
@@ -15,7 +16,7 @@ namespace {
 using ipc::AdminCaller;
 
 constexpr std::string_view kHelp =
-    "commands: status, sockets, stats, log-level [LEVEL]; add --json for JSON\n";
+    "commands: status, sockets, stats, config, log-level [LEVEL]; add --json for JSON\n";
 
 std::vector<std::string> words_of(std::string_view line) {
   std::vector<std::string> words;
@@ -76,6 +77,7 @@ Result<std::string, std::uint32_t> AdminCommands::run(const AdminCaller& caller,
   if (command == "status" && args.empty()) return status(now).render(as_json);
   if (command == "sockets" && args.empty()) return sockets(caller).render(as_json);
   if (command == "stats" && args.empty()) return stats().render(as_json);
+  if (command == "config" && args.empty()) return config_table(s_.config).render(as_json);
   if (command == "log-level") {
     auto table = log_level(caller, args);
     if (!table) return unexpected(table.error());

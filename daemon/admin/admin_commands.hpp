@@ -1,5 +1,5 @@
 // The commands tapstackctl runs in the daemon (ipc/PROTOCOL.md §7): status, sockets, stats,
-// neigh, routes, log-level. Each reads the daemon's live state and answers with a Table, as
+// config, log-level. Each reads the daemon's live state and answers with a Table, as
 // aligned text or, with `--json`, as JSON. Changing commands need a privileged caller.
 #pragma once
 
@@ -21,6 +21,7 @@ struct AdminSources {
   Logger& log;
   const ipc::IpcServer& ipc;
   std::span<const Device> devices;
+  const config::Config& config;  // in effect (reloads update it)
   Instant started;
   std::string version;
 };

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       "  status               version, uptime, interfaces, socket and client counts\n"
       "  sockets              TCP and UDP sockets, like ss -tuanpie\n"
       "  stats                every counter, drop reasons included, like nstat -a\n"
+      "  config               the configuration in effect, one key per line\n"
       "  log-level [LEVEL]    show or set the log level (trace, debug, info, warn, error)",
       "tapstackctl"};
   std::string socket_path = default_socket();

@@ -87,6 +87,14 @@ class CtlTest(ShimTestCase):
         text = self.ctl("sockets")
         self.assertRegex(text.stdout, r"(?m)^PROTO +STATE +RECV_Q +SEND_Q +LOCAL +PEER")
 
+    def test_config_shows_the_keys_in_effect(self) -> None:
+        config = self.ctl_json("config")
+        self.assertEqual(config["tcp.rto_min"], "200ms")
+        self.assertEqual(config["interfaces[0].addresses"], f"{STACK_ADDRESS}/24")
+        self.assertEqual(config["ipc.socket"], str(self.ipc_socket))
+        self.assertEqual(config["services.http.port"], 80)
+        self.assertEqual(config["log.level"], "info")
+
     def test_log_level_changes_at_run_time(self) -> None:
         self.assertEqual(self.ctl_json("log-level")["log_level"], "info")
         self.assertEqual(self.ctl_json("log-level", "debug")["log_level"], "debug")
