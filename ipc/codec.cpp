@@ -521,7 +521,9 @@ Result<DatagramHeader, DecodeError> decode_datagram_header(std::span<const std::
   DatagramHeader header;
   if ((flags & kDatagramFlagError) != 0) {
     header.error = wire::load32(packet, 0);
-    if (header.error == 0 || packet.size() != kDatagramHeaderSize) {
+    // One encoding per error packet: errno set, port 0, nothing after the header.
+    if (header.error == 0 || wire::load16(packet, 4) != 0 ||
+        packet.size() != kDatagramHeaderSize) {
       return unexpected(DecodeError::bad_payload);
     }
     return header;

@@ -244,6 +244,9 @@ TEST(IpcCodec, DatagramHeaderDamageIsRejected) {
   wire::store32(bytes, 0, 111);
   EXPECT_EQ(decode_datagram_header(bytes).error(), DecodeError::bad_payload);
   EXPECT_TRUE(decode_datagram_header(std::span{bytes}.first(8)).has_value());
+  // Found by ipc_codec_fuzzer: an error packet with a port would not encode back the same.
+  wire::store16(bytes, 4, 0x6f00);
+  EXPECT_EQ(decode_datagram_header(std::span{bytes}.first(8)).error(), DecodeError::bad_payload);
 }
 
 }  // namespace
