@@ -10,8 +10,8 @@ std::string_view to_string(RouteKind kind) {
       return "on-link";
     case RouteKind::default_route:
       return "default";
-    case RouteKind::gateway:
-      return "gateway";
+    case RouteKind::static_route:
+      return "static";
   }
   return "?";
 }
@@ -53,7 +53,7 @@ std::vector<RouteSummary> Stack::routes() const {
   for (const Route& route : impl_->routes.routes()) {
     const RouteKind kind = !route.gateway                   ? RouteKind::on_link
                            : route.prefix.prefix_len() == 0 ? RouteKind::default_route
-                                                            : RouteKind::gateway;
+                                                            : RouteKind::static_route;
     out.push_back({route.prefix, route.gateway, route.interface, route.preferred_source, kind});
   }
   return out;

@@ -23,9 +23,9 @@ struct InterfaceSummary {
 };
 
 // Derived from the route's fields: on_link has no gateway (the subnet of one of our addresses),
-// default_route is 0.0.0.0/0 through a gateway, gateway any other prefix through a gateway.
-enum class RouteKind : std::uint8_t { on_link, default_route, gateway };
-std::string_view to_string(RouteKind kind);  // "on-link", "default", "gateway"
+// default_route is 0.0.0.0/0 through a gateway, static_route any other prefix through one.
+enum class RouteKind : std::uint8_t { on_link, default_route, static_route };
+std::string_view to_string(RouteKind kind);  // "on-link", "default", "static"
 
 struct RouteSummary {
   Ipv4Cidr prefix;  // normalised to the network address

@@ -159,6 +159,25 @@ TEST_F(StackAddressesTcp, ConnectionsNotYetAcceptedAndOrphansAreResetAndFreed) {
   EXPECT_EQ(a().take_error(*queued_client), SocketError::connection_reset);
 }
 
+TEST_F(StackAddressesTcp, AnOpeningConnectionFailsWithoutAReset) {
+  const Ipv4Addr local{10, 0, 0, 5};
+  ASSERT_TRUE(net_.a().add_address(kInterface, Ipv4Cidr{local, 24}, net_.now()));
+  // Nobody has 10.0.0.99: the SYN waits for ARP, the connection stays in SYN-SENT.
+  const auto client = a().connect({local, 0}, {Ipv4Addr{10, 0, 0, 99}, kPort}, {}, net_.now());
+  ASSERT_TRUE(client);
+  run_for(seconds(1));
+  ASSERT_EQ(state(a(), *client), TcpState::syn_sent);
+  ASSERT_TRUE(net_.a().remove_address(kInterface, local, net_.now()));
+  // RFC 9293 §3.10.5: ABORT in SYN-SENT sends nothing; the owner still learns of the reset.
+  EXPECT_EQ(state(a(), *client), TcpState::closed);
+  EXPECT_EQ(a().take_error(*client), SocketError::connection_reset);
+  EXPECT_EQ(a_count(Counter::tcp_reset_address_removed), 1u);
+  EXPECT_EQ(a_count(Counter::tcp_tx_resets), 0u);
+  EXPECT_EQ(a_count(Counter::tcp_attempt_fails), 1u);
+  run_for(seconds(10));
+  EXPECT_TRUE(seen_.empty());  // no segment ever left, from 10.0.0.5 or otherwise
+}
+
 TEST_F(StackAddressesTcp, AListenerOnTheRemovedAddressStaysButHearsNothing) {
   const auto listener = b().listen({kAddrB2, kPort}, 8, {});
   ASSERT_TRUE(listener);

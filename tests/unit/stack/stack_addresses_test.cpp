@@ -74,6 +74,7 @@ TEST_F(StackAddresses, ListsInterfacesRoutesAndNeighborsAfterAddInterface) {
   EXPECT_EQ(routes[1].gateway, kPeerIp);
   EXPECT_EQ(routes[1].preferred_source, kStackIp);
   EXPECT_EQ(to_string(routes[1].kind), "default");
+  EXPECT_EQ(to_string(RouteKind::static_route), "static");  // no API adds one yet
 
   // The peer (learned in SetUp) and an address being resolved, with the packet waiting for it.
   const Ipv4Addr other{10, 0, 0, 9};
