@@ -36,6 +36,27 @@ std::optional<Ipv4Addr> replacement_source(const Interface& interface, const Rou
   return std::nullopt;
 }
 
+// After `removed` left interface `id`: the routes that used it as their source, and the
+// on-link route of its subnet, get a replacement source or go.
+void update_routes_after_removal(RouteTable& routes, const InterfaceTable& interfaces,
+                                 InterfaceId id, Ipv4Cidr removed) {
+  const Ipv4Cidr subnet = subnet_of(removed);
+  std::vector<Route> affected;  // a copy: the loop below changes the table
+  for (const Route& route : routes.routes()) {
+    const bool own_subnet = !route.gateway && route.prefix == subnet && route.interface == id;
+    if (route.preferred_source == removed.address() || own_subnet) affected.push_back(route);
+  }
+  for (const Route& route : affected) {
+    const Interface* interface = interfaces.find(route.interface);
+    const auto source = interface != nullptr ? replacement_source(*interface, route) : std::nullopt;
+    if (source) {
+      routes.set_preferred_source(route.prefix, *source);
+    } else {
+      routes.remove(route.prefix);
+    }
+  }
+}
+
 }  // namespace
 
 Result<void, AddressError> Stack::add_address(InterfaceId id, Ipv4Cidr cidr, Instant now) {
@@ -75,23 +96,7 @@ Result<void, AddressError> Stack::remove_address(InterfaceId id, Ipv4Addr addres
   // First, while the address and its routes still exist: the resets leave from it.
   s.tcp.reset_local_address(address, now);
   interface->remove_address(address);
-  // Routes that used the address as their source, and the on-link route of its subnet.
-  const Ipv4Cidr subnet = subnet_of(*cidr);
-  std::vector<Route> affected;
-  for (const Route& route : s.routes.routes()) {
-    const bool own_subnet = !route.gateway && route.prefix == subnet && route.interface == id;
-    if (route.preferred_source == address || own_subnet) affected.push_back(route);
-  }
-  for (const Route& route : affected) {
-    const Interface* route_interface = s.interfaces.find(route.interface);
-    const auto source =
-        route_interface != nullptr ? replacement_source(*route_interface, route) : std::nullopt;
-    if (source) {
-      s.routes.set_preferred_source(route.prefix, *source);
-    } else {
-      s.routes.remove(route.prefix);
-    }
-  }
+  update_routes_after_removal(s.routes, s.interfaces, id, *cidr);
   s.counters.add(Counter::ipv4_address_removed);
   return {};
 }

@@ -75,8 +75,9 @@ void ArpLayer::announce(Interface& interface, Ipv4Addr address) {
 }
 
 void ArpLayer::start_announcements(Interface& interface, Instant now) {
-  for (const Ipv4Cidr& cidr : interface.addresses)
+  for (const Ipv4Cidr& cidr : interface.addresses) {
     start_announcement(interface, cidr.address(), now);
+  }
 }
 
 void ArpLayer::start_announcement(Interface& interface, Ipv4Addr address, Instant now) {

@@ -46,7 +46,6 @@ class RouteTable {
   // Changes the source address of the route for `prefix` (when the old one goes away).
   // False if there is no such route.
   bool set_preferred_source(Ipv4Cidr prefix, Ipv4Addr source);
-  bool full() const { return routes_.size() >= capacity_; }
   // RFC 1812 §5.2.4.3: the matching route with the longest prefix; nullopt if none matches.
   std::optional<RouteLookup> lookup(Ipv4Addr destination) const;
   // All routes, longest prefix first (equal lengths in insertion order).
