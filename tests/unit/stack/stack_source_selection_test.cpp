@@ -69,7 +69,8 @@ class SourceSelection : public StackTest {
   Ipv4Addr udp_source(SocketHandle socket, SocketAddress remote) {
     const std::array<std::byte, 4> data{};
     EXPECT_TRUE(udp().send_to(socket, remote, data, now_));
-    const auto ip = ip_of(only_frame());
+    const Frame frame = only_frame();  // outlives the view
+    const auto ip = ip_of(frame);
     return ip ? ip->source() : Ipv4Addr{};
   }
 
@@ -77,7 +78,8 @@ class SourceSelection : public StackTest {
   Ipv4Addr syn_source(SocketAddress remote) {
     const auto socket = tcp().connect({}, remote, {}, now_);
     EXPECT_TRUE(socket);
-    const auto ip = ip_of(only_frame());
+    const Frame frame = only_frame();  // outlives the view
+    const auto ip = ip_of(frame);
     const Ipv4Addr source = ip ? ip->source() : Ipv4Addr{};
     if (socket) {
       EXPECT_EQ(tcp().local_address(*socket)->address, source);
