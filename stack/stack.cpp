@@ -3,63 +3,9 @@
 #include <algorithm>
 #include <cassert>
 
-#include "stack/arp/arp_layer.hpp"
-#include "stack/icmp/icmp_layer.hpp"
-#include "stack/ipv4/ipv4_layer.hpp"
-#include "stack/ipv4/route_table.hpp"
-#include "stack/link/interface.hpp"
-#include "stack/link/link_output.hpp"
-#include "stack/tcp/tcp_layer.hpp"
-#include "stack/udp/udp_layer.hpp"
-#include "stack/wire/ethernet.hpp"
+#include "stack/stack_impl.hpp"
 
 namespace tapstack {
-namespace {
-
-std::size_t tx_buffer_size(std::uint16_t max_mtu) {
-  const std::size_t bytes = kTxHeadroom + wire::EthernetHeader::kSize + max_mtu;
-  return (bytes + 63) / 64 * 64;
-}
-
-}  // namespace
-
-// Owns every table and layer; the layers hold references into it, so it never moves.
-struct Stack::Impl {
-  explicit Impl(const StackSettings& s)
-      : settings(s),
-        random(s.seed),
-        pool(s.tx_buffer_count, tx_buffer_size(s.max_mtu)),
-        tx_queue(s.tx_queue_frames),
-        loopback(s.tx_queue_frames),
-        link(pool, tx_queue, loopback, counters),
-        arp(link, counters),
-        ipv4(Ipv4Layer::Settings{s.default_ttl, s.reassembly}, interfaces, routes, arp, link,
-             random, counters),
-        icmp(ipv4, counters),
-        tcp(s.tcp, ipv4, routes, interfaces, random, counters),
-        udp(s.udp, std::min(s.tx_queue_frames, s.tx_buffer_count), ipv4, routes, interfaces, random,
-            counters) {
-    icmp.set_error_handler(static_cast<std::uint8_t>(wire::IpProtocol::udp), udp);
-  }
-
-  void receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back = false);
-  void deliver(const Ipv4Datagram& datagram, Instant now);
-
-  StackSettings settings;
-  Counters counters;
-  Random random;
-  BufferPool pool;
-  RingQueue<TxFrame> tx_queue;
-  RingQueue<TxFrame> loopback;  // packets to our own addresses, received at the next poll()
-  InterfaceTable interfaces;
-  RouteTable routes;
-  LinkOutput link;
-  ArpLayer arp;
-  Ipv4Layer ipv4;
-  IcmpLayer icmp;
-  TcpLayer tcp;
-  UdpLayer udp;  // after tcp: its random draws leave TCP's sequence as it was
-};
 
 void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back) {
   counters.add(Counter::eth_rx_frames);

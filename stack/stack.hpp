@@ -15,9 +15,11 @@
 #include "stack/arp/neighbor_cache.hpp"
 #include "stack/base/address.hpp"
 #include "stack/base/interface_id.hpp"
+#include "stack/base/result.hpp"
 #include "stack/base/time.hpp"
 #include "stack/buffer/packet_buffer.hpp"
 #include "stack/ipv4/reassembly.hpp"
+#include "stack/stack_tables.hpp"
 #include "stack/stats/counters.hpp"
 #include "stack/tcp/tcp_types.hpp"
 #include "stack/udp/udp_types.hpp"
@@ -63,6 +65,24 @@ class Stack {
   InterfaceId add_interface(const InterfaceSettings& settings, Instant now);
   // Adds a default route through `gateway`, which must be on-link on some interface.
   bool set_default_gateway(Ipv4Addr gateway);
+
+  // Adds an address at run time (issue 9): a unicast host address, not the network or broadcast
+  // address of its subnet (unless /31 or /32, RFC 3021), not ours already on any interface. Adds
+  // the on-link route for its subnet unless a route for that prefix exists, and announces it
+  // (RFC 5227 §2.3, as add_interface) so neighbours learn it at once. Nothing changes on error.
+  Result<void, AddressError> add_address(InterfaceId interface, Ipv4Cidr address, Instant now);
+  // Removes an address. Its TCP connections are reset (TcpLayer::reset_local_address); listeners
+  // and UDP sockets bound to it stay but receive nothing more. Routes that used it as their
+  // source move to another address of the interface that keeps them usable (for the on-link
+  // route: one in the same subnet; for a gateway route: one on the gateway's subnet), or go.
+  // The last address of an interface may go: the interface then answers nothing.
+  Result<void, AddressError> remove_address(InterfaceId interface, Ipv4Addr address, Instant now);
+
+  // Copies of the tables for the control interface (stack_tables.hpp); they allocate.
+  std::vector<InterfaceSummary> interfaces() const;
+  std::vector<RouteSummary> routes() const;  // longest prefix first
+  // Every interface's neighbour cache, by interface then address. `now` gives the ages.
+  std::vector<NeighborSummary> neighbors(Instant now) const;
 
   // Processes one received Ethernet frame. The frame is borrowed for the duration of the call;
   // anything kept is copied into bounded stack-owned storage.

@@ -75,22 +75,33 @@ void ArpLayer::announce(Interface& interface, Ipv4Addr address) {
 }
 
 void ArpLayer::start_announcements(Interface& interface, Instant now) {
-  interface.announcements_left = kAnnounceNum;
-  announce_all(interface, now);
+  for (const Ipv4Cidr& cidr : interface.addresses) {
+    start_announcement(interface, cidr.address(), now);
+  }
 }
 
-void ArpLayer::announce_all(Interface& interface, Instant now) {
-  for (const Ipv4Cidr& cidr : interface.addresses) announce(interface, cidr.address());
-  --interface.announcements_left;
-  interface.next_announcement = interface.announcements_left > 0 ? now + kAnnounceInterval : kNever;
+void ArpLayer::start_announcement(Interface& interface, Ipv4Addr address, Instant now) {
+  std::erase_if(interface.announcements,
+                [address](const Announcement& a) { return a.address == address; });
+  announce(interface, address);
+  static_assert(kAnnounceNum >= 2);
+  interface.announcements.push_back({address, kAnnounceNum - 1, now + kAnnounceInterval});
 }
 
 Instant ArpLayer::next_deadline(const Interface& interface) const {
-  return std::min(interface.neighbors.next_deadline(), interface.next_announcement);
+  Instant earliest = interface.neighbors.next_deadline();
+  for (const Announcement& a : interface.announcements) earliest = std::min(earliest, a.next);
+  return earliest;
 }
 
 void ArpLayer::poll(Interface& interface, Instant now) {
-  if (now >= interface.next_announcement) announce_all(interface, now);
+  for (Announcement& a : interface.announcements) {
+    if (now < a.next) continue;
+    announce(interface, a.address);
+    --a.left;
+    a.next = a.left > 0 ? now + kAnnounceInterval : kNever;
+  }
+  std::erase_if(interface.announcements, [](const Announcement& a) { return a.left == 0; });
   requests_.clear();
   interface.neighbors.poll(now, requests_);
   for (const Ipv4Addr target : requests_) request(interface, target);

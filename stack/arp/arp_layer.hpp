@@ -23,6 +23,9 @@ class ArpLayer {
   // Announces every address of the interface now and once more ANNOUNCE_INTERVAL later
   // (RFC 5227 §2.3), so neighbours replace stale entries for our addresses.
   void start_announcements(Interface& interface, Instant now);
+  // The same for one address (one added while running), restarting its announcements if any
+  // were still to come.
+  void start_announcement(Interface& interface, Ipv4Addr address, Instant now);
   // Retries, aging and announcements due at `now`.
   void poll(Interface& interface, Instant now);
   Instant next_deadline(const Interface& interface) const;
@@ -33,7 +36,6 @@ class ArpLayer {
   void request(Interface& interface, Ipv4Addr target);
   // Gratuitous ARP: a request for our own address (RFC 5227 §2.3 announcement).
   void announce(Interface& interface, Ipv4Addr address);
-  void announce_all(Interface& interface, Instant now);
   void defend(Interface& interface, Ipv4Addr address, Instant now);
   void flush_ready(Interface& interface, MacAddr mac);
 

@@ -9,9 +9,9 @@ namespace tapstack {
 std::string_view to_string(NeighborState state) {
   switch (state) {
     case NeighborState::incomplete:
-      return "INCOMPLETE";
+      return "incomplete";
     case NeighborState::reachable:
-      return "REACHABLE";
+      return "reachable";
   }
   return "?";
 }

@@ -44,9 +44,9 @@ struct NeighborSettings {
   std::uint32_t max_pending_packets = 16;  // packets queued per unresolved address
 };
 
-// Linux NUD names. Failed and aged-out entries are removed rather than kept in a state.
+// Linux NUD states. Failed and aged-out entries are removed rather than kept in a state.
 enum class NeighborState : std::uint8_t { incomplete, reachable };
-std::string_view to_string(NeighborState state);
+std::string_view to_string(NeighborState state);  // lowercase: "incomplete", "reachable"
 
 // One entry as `tapstackctl neigh` shows it.
 struct NeighborInfo {

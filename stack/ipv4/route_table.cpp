@@ -31,6 +31,20 @@ bool RouteTable::remove(Ipv4Cidr prefix) {
   return std::erase_if(routes_, [&](const Route& r) { return r.prefix == key; }) > 0;
 }
 
+const Route* RouteTable::find(Ipv4Cidr prefix) const {
+  const Ipv4Cidr key = normalised(prefix);
+  const auto it = std::ranges::find(routes_, key, &Route::prefix);
+  return it != routes_.end() ? &*it : nullptr;
+}
+
+bool RouteTable::set_preferred_source(Ipv4Cidr prefix, Ipv4Addr source) {
+  const Ipv4Cidr key = normalised(prefix);
+  const auto it = std::ranges::find(routes_, key, &Route::prefix);
+  if (it == routes_.end()) return false;
+  it->preferred_source = source;
+  return true;
+}
+
 std::optional<RouteLookup> RouteTable::lookup(Ipv4Addr destination) const {
   const auto match =
       std::ranges::find_if(routes_, [&](const Route& r) { return r.prefix.contains(destination); });

@@ -40,6 +40,12 @@ class RouteTable {
   bool add(const Route& route);
   // Removes the route for `prefix` (normalised first). False if there is none.
   bool remove(Ipv4Cidr prefix);
+  // The route for exactly `prefix` (normalised first), not a lookup: nullptr if there is none.
+  // Valid until the next add() or remove().
+  const Route* find(Ipv4Cidr prefix) const;
+  // Changes the source address of the route for `prefix` (when the old one goes away).
+  // False if there is no such route.
+  bool set_preferred_source(Ipv4Cidr prefix, Ipv4Addr source);
   // RFC 1812 §5.2.4.3: the matching route with the longest prefix; nullopt if none matches.
   std::optional<RouteLookup> lookup(Ipv4Addr destination) const;
   // All routes, longest prefix first (equal lengths in insertion order).

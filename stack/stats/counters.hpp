@@ -30,6 +30,7 @@ namespace tapstack {
   X(ipv4_drop_not_for_us)     X(ipv4_drop_ttl_expired)      X(ipv4_drop_unknown_protocol)      \
   X(ipv4_drop_no_route)       X(ipv4_tx_drop_too_big)       X(ipv4_tx_fragmented)              \
   X(ipv4_tx_fragments)        X(ipv4_tx_loopback)                                              \
+  X(ipv4_address_added)       X(ipv4_address_removed)                                          \
   /* IPv4 reassembly (RFC 791 §3.2, RFC 815) */                                                \
   X(ipv4_frag_rx_fragments)   X(ipv4_frag_reassembled)      X(ipv4_frag_drop_timeout)          \
   X(ipv4_frag_drop_memory_cap) X(ipv4_frag_drop_bad_fragment) X(ipv4_frag_drop_overlap)        \
@@ -55,6 +56,8 @@ namespace tapstack {
   X(tcp_drop_bad_options)     X(tcp_drop_broadcast)         X(tcp_drop_paws)                   \
   X(tcp_drop_out_of_window)   X(tcp_drop_no_ack)            X(tcp_drop_bad_ack)                \
   X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)         \
+  /* connections reset because their local address was removed (issue 9) */                  \
+  X(tcp_reset_address_removed)                                                                 \
   /* UDP (nstat: InDatagrams, OutDatagrams, NoPorts, IgnoredMulti, RcvbufErrors, */           \
   /* InCsumErrors, SndbufErrors; connection_refused: connected sockets told ECONNREFUSED) */   \
   X(udp_rx_datagrams)         X(udp_tx_datagrams)           X(udp_rx_no_port)                  \

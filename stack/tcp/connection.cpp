@@ -293,6 +293,12 @@ void TcpConnection::abort(Instant now) {
   enter(TcpState::closed, now);
 }
 
+void TcpConnection::reset(SocketError error, Instant now) {
+  abort(now);
+  error_ = error;
+  events_ |= tcp_event::error;
+}
+
 void TcpConnection::set_options(const TcpSocketOptions& options, Instant now) {
   const bool uncorked = options_.cork && !options.cork;
   const bool nodelay_on = !options_.no_delay && options.no_delay;

@@ -86,6 +86,8 @@ class TcpConnection {
   void close(Instant now);
   // Reset now (SO_LINGER with a zero timeout).
   void abort(Instant now);
+  // Abort, and report `error` to the owner as a reset by the peer would be.
+  void reset(SocketError error, Instant now);
   void set_options(const TcpSocketOptions& options, Instant now);
   const TcpSocketOptions& options() const { return options_; }
 

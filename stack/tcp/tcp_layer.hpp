@@ -71,6 +71,11 @@ class TcpLayer final : public SegmentOutput {
   // remains); a listener resets its queued connections.
   void close(SocketHandle socket, Instant now);
   void abort(SocketHandle socket, Instant now);
+  // The local address went away (Stack::remove_address): every connection on it is reset, a
+  // RST to the peer in the synchronized states (RFC 9293 §3.10.5) and connection_reset for its
+  // owner. Listeners bound to it stay; the IP layer simply no longer delivers to it. Returns the
+  // number of connections reset (counted as tcp_reset_address_removed).
+  std::size_t reset_local_address(Ipv4Addr address, Instant now);
 
   const TcpConnection* connection(SocketHandle socket) const;
   std::optional<SocketAddress> local_address(SocketHandle socket) const;

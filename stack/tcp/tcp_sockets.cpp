@@ -192,6 +192,25 @@ void TcpLayer::abort(SocketHandle socket, Instant now) {
   close(socket, now);
 }
 
+// Issue 9 asks for a reset where Linux would leave the connections to time out: both ends learn
+// at once that the address is gone, instead of after minutes of retransmissions.
+std::size_t TcpLayer::reset_local_address(Ipv4Addr address, Instant now) {
+  now_ = now;
+  std::size_t reset = 0;
+  for (std::uint32_t index = 0; index < slots_.size(); ++index) {
+    TcpConnection* connection = slots_[index].connection.get();
+    if (connection == nullptr || connection->tuple().local_addr != address ||
+        connection->state() == TcpState::closed) {
+      continue;
+    }
+    connection->reset(SocketError::connection_reset, now);
+    counters_.add(Counter::tcp_reset_address_removed);
+    ++reset;
+    after_call(index);  // may free the slot (orphans, connections not yet accepted)
+  }
+  return reset;
+}
+
 const TcpConnection* TcpLayer::connection(SocketHandle socket) const {
   const Slot* slot = find(socket);
   return slot != nullptr ? slot->connection.get() : nullptr;

@@ -264,7 +264,8 @@ TEST_F(NeighborCacheTest, SnapshotListsEntriesByAddress) {
   EXPECT_EQ(entries[0].age, seconds(3));
   EXPECT_EQ(entries[0].pending_packets, 0u);
   EXPECT_EQ(entries[1].ip, kD);
-  EXPECT_EQ(to_string(entries[1].state), "INCOMPLETE");
+  EXPECT_EQ(to_string(entries[1].state), "incomplete");
+  EXPECT_EQ(to_string(entries[0].state), "reachable");
   EXPECT_EQ(entries[1].mac, MacAddr{});
   EXPECT_EQ(entries[1].age, seconds(5));
   EXPECT_EQ(entries[1].requests_sent, 2u);

@@ -120,6 +120,22 @@ TEST(RouteTable, RemovedRoutesNoLongerMatch) {
   EXPECT_TRUE(table.add(on_link("10.0.0.0/24")));  // can be added again
 }
 
+TEST(RouteTable, FindsExactPrefixesOnlyAndChangesTheirSource) {
+  RouteTable table;
+  ASSERT_TRUE(table.add(via("0.0.0.0/0", "10.0.0.1")));
+  ASSERT_TRUE(table.add(on_link("10.0.0.0/24")));
+  ASSERT_NE(table.find(cidr("10.0.0.99/24")), nullptr);  // normalised like add()
+  EXPECT_EQ(table.find(cidr("10.0.0.0/24"))->gateway, std::nullopt);
+  EXPECT_EQ(table.find(cidr("10.0.0.0/25")), nullptr);  // no lookup: the length must match
+  EXPECT_EQ(table.find(cidr("10.0.0.5/32")), nullptr);
+
+  EXPECT_TRUE(table.set_preferred_source(cidr("0.0.0.0/0"), addr("10.0.0.7")));
+  EXPECT_EQ(table.lookup(addr("192.0.2.1"))->route->preferred_source, addr("10.0.0.7"));
+  EXPECT_EQ(table.lookup(addr("10.0.0.9"))->route->preferred_source, addr("10.0.0.2"));
+  EXPECT_FALSE(table.set_preferred_source(cidr("10.1.0.0/16"), addr("10.0.0.7")));
+  EXPECT_EQ(table.routes().size(), 2u);
+}
+
 TEST(RouteTable, EmptyTableHasNoRoute) {
   const RouteTable table;
   EXPECT_FALSE(table.lookup(addr("10.0.0.1")));
