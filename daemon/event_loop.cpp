@@ -18,6 +18,8 @@
 
 #include "daemon/admin/admin_commands.hpp"
 #include "daemon/counter_dump.hpp"
+#include "daemon/metrics/metrics_collector.hpp"
+#include "daemon/metrics/metrics_server.hpp"
 #include "daemon/service_notifier.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 
@@ -39,8 +41,8 @@ std::chrono::steady_clock::time_point to_steady(Instant instant) {
 class EventLoop {
  public:
   EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
-            FaultPath* faults, const ipc::IpcServerSettings& ipc, Logger& log,
-            std::string_view version);
+            FaultPath* faults, const ipc::IpcServerSettings& ipc,
+            const config::MetricsConfig& metrics, Logger& log, std::string_view version);
   Result<void, std::string> run();
 
  private:
@@ -76,14 +78,15 @@ class EventLoop {
   std::vector<std::unique_ptr<Watched>> watched_;
   ipc::IpcServer ipc_;  // after io_: destroyed before it
   admin::AdminCommands admin_;
+  metrics::MetricsServer metrics_;  // after ipc_: it reads the IPC server's stats
   ServiceNotifier notifier_;
   bool stopping_ = false;
   bool dump_requested_ = false;
 };
 
 EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services& services,
-                     FaultPath* faults, const ipc::IpcServerSettings& ipc, Logger& log,
-                     std::string_view version)
+                     FaultPath* faults, const ipc::IpcServerSettings& ipc,
+                     const config::MetricsConfig& metrics, Logger& log, std::string_view version)
     : stack_(stack),
       services_(services),
       faults_(faults),
@@ -91,7 +94,11 @@ EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services
       devices_(devices),
       ipc_(io_, stack.tcp(), stack.udp(), ipc,
            [&log](LogLevel level, std::string_view message) { log.log(level, message); }),
-      admin_(admin::AdminSources{stack, log, ipc_, devices, steady_now(), std::string{version}}) {
+      admin_(admin::AdminSources{stack, log, ipc_, devices, steady_now(), std::string{version}}),
+      metrics_(io_, metrics, ipc.group,
+               metrics::metrics_renderer(
+                   {stack, devices, ipc_, metrics::unix_time_seconds(), std::string{version}}),
+               [&log](LogLevel level, std::string_view message) { log.log(level, message); }) {
   ipc_.set_admin_handler([this](const ipc::AdminCaller& caller, std::string_view line) {
     return admin_.run(caller, line, steady_now());
   });
@@ -109,6 +116,7 @@ Result<void, std::string> EventLoop::run() {
   wait_for_signal();
   for (auto& watched : watched_) watch(*watched);
   if (auto listening = ipc_.start(); !listening) return listening;
+  if (auto listening = metrics_.start(); !listening) return listening;
   log_.info("ready");
   notifier_.ready(status_line());
   for (;;) {
@@ -279,9 +287,10 @@ void EventLoop::arm_timer(Instant deadline) {
 
 Result<void, std::string> run_event_loop(Stack& stack, std::span<Device> devices,
                                          services::Services& services, FaultPath* faults,
-                                         const ipc::IpcServerSettings& ipc, Logger& log,
+                                         const ipc::IpcServerSettings& ipc,
+                                         const config::MetricsConfig& metrics, Logger& log,
                                          std::string_view version) {
-  EventLoop loop{stack, devices, services, faults, ipc, log, version};
+  EventLoop loop{stack, devices, services, faults, ipc, metrics, log, version};
   return loop.run();
 }
 

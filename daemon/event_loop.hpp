@@ -21,16 +21,17 @@ namespace tapstack::daemon {
 // stack's. Read once per loop turn; nothing else in the process reads a clock for the stack.
 Instant steady_now();
 
-// Installs the signal handlers, starts the IPC server (clients' sockets; a failure to listen is
-// returned), logs `info: ready`, and runs until SIGINT or SIGTERM. SIGUSR1
-// logs the counters and keeps running. `devices` carry the stack interfaces they serve; `stack`,
-// `devices`, `services` and `faults` (nullptr: no fault injection; else one injector pair per
-// device, in the order of `devices`) outlive the call. On a stop signal the services close
-// their connections and listeners and the resulting frames are submitted. Does not dump
-// counters or close devices on return.
+// Installs the signal handlers, starts the IPC server (clients' sockets) and, when `metrics` is
+// enabled, the metrics endpoint (a failure to listen is returned), logs `info: ready`, and runs
+// until SIGINT or SIGTERM. SIGUSR1 logs the counters and keeps running. `devices` carry the stack
+// interfaces they serve; `stack`, `devices`, `services` and `faults` (nullptr: no fault injection;
+// else one injector pair per device, in the order of `devices`) outlive the call. On a stop signal
+// the services close their connections and listeners and the resulting frames are submitted. Does
+// not dump counters or close devices on return.
 Result<void, std::string> run_event_loop(Stack& stack, std::span<Device> devices,
                                          services::Services& services, FaultPath* faults,
-                                         const ipc::IpcServerSettings& ipc, Logger& log,
+                                         const ipc::IpcServerSettings& ipc,
+                                         const config::MetricsConfig& metrics, Logger& log,
                                          std::string_view version);
 
 }  // namespace tapstack::daemon

@@ -108,8 +108,8 @@ int run(const config::Config& config, Logger& log) {
   ipc.group = config.ipc.group;
   ipc.tcp = settings.tcp;
   ipc.udp = settings.udp;
-  const auto ran = run_event_loop(stack, devices, services, faults ? &*faults : nullptr, ipc, log,
-                                  TAPSTACK_VERSION);
+  const auto ran = run_event_loop(stack, devices, services, faults ? &*faults : nullptr, ipc,
+                                  config.metrics, log, TAPSTACK_VERSION);
   if (!ran) {
     log.error(ran.error());
     close_devices(devices, log);
