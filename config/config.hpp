@@ -11,6 +11,7 @@
 #include "stack/base/address.hpp"
 #include "stack/base/time.hpp"
 #include "stack/fault/fault_injector.hpp"
+#include "stack/socket/socket_types.hpp"
 #include "stack/tcp/congestion/congestion_control.hpp"
 
 namespace tapstack::config {
@@ -57,6 +58,16 @@ struct IpcConfig {
   std::string group;  // empty: the daemon's own group
 
   bool operator==(const IpcConfig&) const = default;
+};
+
+// Where the Prometheus metrics endpoint listens (`metrics.listen`): nowhere (off), a Unix stream
+// socket, or a TCP address on the host's own network (the daemon's kernel socket, not the stack).
+struct MetricsConfig {
+  std::string unix_path;             // absolute; empty: no Unix socket
+  std::optional<SocketAddress> tcp;  // HOST:PORT; nullopt: no TCP listener
+
+  bool enabled() const { return !unix_path.empty() || tcp.has_value(); }
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 // TCP defaults for every connection (`tcp:`); mapped onto the stack's TcpSettings. Linux's values.
@@ -125,6 +136,7 @@ struct Config {
   Ipv4Config ipv4;
   TapConfig tap;
   IpcConfig ipc;
+  MetricsConfig metrics;
   TcpConfig tcp;
   ServicesConfig services;
   FaultInjectionConfig fault_injection;

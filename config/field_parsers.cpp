@@ -176,6 +176,30 @@ ParseResult<std::string> parse_socket_path(std::string_view text) {
   return std::string(text);
 }
 
+ParseResult<MetricsConfig> parse_metrics_listen(std::string_view text) {
+  const std::string expectation = "\"\" (off), an absolute path of at most " +
+                                  std::to_string(limits::kMaxSocketPathLength) +
+                                  " bytes or HOST:PORT such as 127.0.0.1:9465";
+  MetricsConfig metrics;
+  if (text.empty()) return metrics;
+  if (text.front() == '/') {
+    auto path = parse_socket_path(text);
+    if (!path) return unexpected(rejection(expectation, text));
+    metrics.unix_path = std::move(*path);
+    return metrics;
+  }
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return unexpected(rejection(expectation, text));
+  const auto host = Ipv4Addr::parse(text.substr(0, colon));
+  const auto port = parse_port(text.substr(colon + 1));
+  if (!host || !port) return unexpected(rejection(expectation, text));
+  if (host->is_broadcast() || host->is_multicast()) {
+    return unexpected(rejection(expectation, text, "not a unicast address"));
+  }
+  metrics.tcp = SocketAddress{*host, *port};
+  return metrics;
+}
+
 ParseResult<bool> parse_bool(std::string_view text) {
   if (text == "true") return true;
   if (text == "false") return false;

@@ -63,6 +63,10 @@ ParseResult<std::optional<Ipv4Addr>> parse_gateway(std::string_view text);
 // An absolute path that fits in sockaddr_un.
 ParseResult<std::string> parse_socket_path(std::string_view text);
 
+// `metrics.listen`: "" (off), an absolute path that fits in sockaddr_un (a Unix socket), or
+// HOST:PORT with HOST a numeric IPv4 address (0.0.0.0: every host address) and PORT 1..65535.
+ParseResult<MetricsConfig> parse_metrics_listen(std::string_view text);
+
 // true or false (YAML's other spellings are not accepted: one spelling per value).
 ParseResult<bool> parse_bool(std::string_view text);
 

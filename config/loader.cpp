@@ -109,6 +109,12 @@ void read_ipc(DocumentReader& reader, const Field& field, IpcConfig& ipc) {
   }
 }
 
+void read_metrics(DocumentReader& reader, const Field& field, MetricsConfig& metrics) {
+  for (const Field& entry : reader.entries(field, {"listen"})) {
+    metrics = reader.scalar(entry, parse_metrics_listen);
+  }
+}
+
 void read_log(DocumentReader& reader, const Field& field, Config& config) {
   for (const Field& entry : reader.entries(field, {"level"})) {
     config.log_level = reader.scalar(entry, parse_log_level);
@@ -117,7 +123,7 @@ void read_log(DocumentReader& reader, const Field& field, Config& config) {
 
 void read_document(DocumentReader& reader, const Field& root, Config& config) {
   for (const Field& entry :
-       reader.entries(root, {"interfaces", "gateway", "arp", "ipv4", "tap", "ipc", "tcp",
+       reader.entries(root, {"interfaces", "gateway", "arp", "ipv4", "tap", "ipc", "metrics", "tcp",
                              "services", "fault_injection", "log"})) {
     if (entry.key == "interfaces") {
       config.interfaces.clear();
@@ -134,6 +140,8 @@ void read_document(DocumentReader& reader, const Field& root, Config& config) {
       read_tap(reader, entry, config.tap);
     } else if (entry.key == "ipc") {
       read_ipc(reader, entry, config.ipc);
+    } else if (entry.key == "metrics") {
+      read_metrics(reader, entry, config.metrics);
     } else if (entry.key == "tcp") {
       read_tcp(reader, entry, config.tcp);
     } else if (entry.key == "services") {

@@ -143,6 +143,15 @@ std::optional<ConfigIssue> check_services(const ServicesConfig& services) {
   return std::nullopt;
 }
 
+// The metrics socket would replace the IPC socket at bind time (each removes a stale file).
+std::optional<ConfigIssue> check_metrics(const Config& config) {
+  if (!config.metrics.unix_path.empty() && config.metrics.unix_path == config.ipc.socket_path) {
+    return ConfigIssue{"metrics.listen", '"' + config.metrics.unix_path +
+                                             "\" is already the IPC socket (ipc.socket)"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<ConfigIssue> find_config_issue(const Config& config) {
@@ -157,6 +166,7 @@ std::optional<ConfigIssue> find_config_issue(const Config& config) {
   }
   if (auto issue = check_gateway(config)) return issue;
   if (auto issue = check_tcp(config.tcp)) return issue;
+  if (auto issue = check_metrics(config)) return issue;
   return check_services(config.services);
 }
 

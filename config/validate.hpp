@@ -22,6 +22,7 @@ struct ConfigIssue {
 // - the gateway on the subnet of some interface address and not one of them;
 // - tcp: rto_min <= rto_initial <= rto_max, send_buffer <= send_buffer_max, receive_buffer <=
 //   receive_buffer_max;
+// - the metrics Unix socket not at the IPC socket's path;
 // - the enabled services on distinct ports.
 std::optional<ConfigIssue> find_config_issue(const Config& config);
 

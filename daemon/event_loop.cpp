@@ -18,6 +18,8 @@
 
 #include "daemon/admin/admin_commands.hpp"
 #include "daemon/counter_dump.hpp"
+#include "daemon/metrics/metrics_collector.hpp"
+#include "daemon/metrics/metrics_server.hpp"
 #include "daemon/service_notifier.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 
@@ -78,6 +80,7 @@ class EventLoop {
   ipc::IpcServer ipc_;     // after io_: destroyed before it
   config::Config config_;  // what is in effect; reload() updates the live parts
   admin::AdminCommands admin_;
+  metrics::MetricsServer metrics_;  // after ipc_: it reads the IPC server's stats
   ServiceNotifier notifier_;
   ConfigSource reload_source_;
   bool stopping_ = false;
@@ -98,6 +101,10 @@ EventLoop::EventLoop(Stack& stack, std::span<Device> devices, services::Services
       config_(config),
       admin_(admin::AdminSources{stack, log, ipc_, devices, config_, steady_now(),
                                  std::string{version}}),
+      metrics_(io_, config.metrics, ipc.group,
+               metrics::metrics_renderer(
+                   {stack, devices, ipc_, metrics::unix_time_seconds(), std::string{version}}),
+               [&log](LogLevel level, std::string_view message) { log.log(level, message); }),
       reload_source_(std::move(reload)) {
   signals_.add(SIGHUP);
   ipc_.set_admin_handler([this](const ipc::AdminCaller& caller, std::string_view line) {
@@ -117,6 +124,7 @@ Result<void, std::string> EventLoop::run() {
   wait_for_signal();
   for (auto& watched : watched_) watch(*watched);
   if (auto listening = ipc_.start(); !listening) return listening;
+  if (auto listening = metrics_.start(); !listening) return listening;
   log_.info("ready");
   notifier_.ready(status_line());
   for (;;) {

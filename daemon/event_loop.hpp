@@ -22,10 +22,11 @@ namespace tapstack::daemon {
 // stack's. Read once per loop turn; nothing else in the process reads a clock for the stack.
 Instant steady_now();
 
-// Installs the signal handlers, starts the IPC server (clients' sockets; a failure to listen is
-// returned), logs `info: ready`, and runs until SIGINT or SIGTERM. SIGUSR1
-// logs the counters and keeps running; SIGHUP reloads the configuration from `reload` and applies
-// what can change live (daemon/reload.hpp) to the running `config`. `devices` carry the stack
+// Installs the signal handlers, starts the IPC server (clients' sockets) and, when the config's
+// `metrics` is enabled, the metrics endpoint (a failure to listen is returned), logs
+// `info: ready`, and runs until SIGINT or SIGTERM. SIGUSR1 logs the counters and keeps running;
+// SIGHUP reloads the configuration from `reload` and applies what can change live
+// (daemon/reload.hpp) to the running `config`. `devices` carry the stack
 // interfaces they serve; `stack`, `devices`, `services` and `faults` (nullptr: no fault injection;
 // else one injector pair per device, in the order of `devices`) outlive the call. On a stop signal
 // the services close their connections and listeners and the resulting frames are submitted. Does

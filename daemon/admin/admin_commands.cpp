@@ -172,16 +172,8 @@ Table AdminCommands::stats() const {
   for (const auto& [name, value] : devices.named()) {
     table.add_row({"tap_" + std::string{name}, std::to_string(value)});
   }
-  const ipc::IpcStats& ipc = s_.ipc.stats();
-  for (const auto& [name, value] : {std::pair{"ipc_clients_accepted", ipc.clients_accepted},
-                                    {"ipc_clients_rejected", ipc.clients_rejected},
-                                    {"ipc_clients_dropped", ipc.clients_dropped},
-                                    {"ipc_sockets_created", ipc.sockets_created},
-                                    {"ipc_sockets_closed", ipc.sockets_closed},
-                                    {"ipc_connections_accepted", ipc.connections_accepted},
-                                    {"ipc_events_dropped", ipc.events_dropped},
-                                    {"ipc_requests_refused_bad_fd", ipc.requests_refused_bad_fd}}) {
-    table.add_row({name, std::to_string(value)});
+  for (const auto& [name, value] : s_.ipc.stats().named()) {
+    table.add_row({"ipc_" + std::string{name}, std::to_string(value)});
   }
   return table;
 }

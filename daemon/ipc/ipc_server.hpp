@@ -7,6 +7,7 @@
 // once per turn with the turn's `now`. Not thread-safe.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <functional>
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -43,6 +45,18 @@ struct IpcStats {
   std::uint64_t connections_accepted = 0;     // from listeners, handed to programs
   std::uint64_t events_dropped = 0;           // a client's control socket was full
   std::uint64_t requests_refused_bad_fd = 0;  // EBADF: unknown id or fd/inode mismatch
+
+  // Every counter with its name (without the ipc_ prefix operators see), in a fixed order.
+  std::array<std::pair<std::string_view, std::uint64_t>, 8> named() const {
+    return {{{"clients_accepted", clients_accepted},
+             {"clients_rejected", clients_rejected},
+             {"clients_dropped", clients_dropped},
+             {"sockets_created", sockets_created},
+             {"sockets_closed", sockets_closed},
+             {"connections_accepted", connections_accepted},
+             {"events_dropped", events_dropped},
+             {"requests_refused_bad_fd", requests_refused_bad_fd}}};
+  }
 };
 
 // Where the server's log lines go (the daemon passes its Logger).

@@ -30,11 +30,13 @@ Result<sockaddr_un, std::string> unix_address(const std::string& path) {
 
 // A socket file left by a daemon that died is removed; one that accepts connections belongs to
 // a running daemon and is not touched.
-Result<void, std::string> remove_stale(const std::string& path, const sockaddr_un& address) {
+Result<void, std::string> remove_stale(const std::string& path, const sockaddr_un& address,
+                                       int socket_type) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return {};
   if (!S_ISSOCK(st.st_mode)) return unexpected(path + " exists and is not a socket");
-  UniqueFd probe{::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)};
+  // Of the listener's own type: connect(2) to a socket of another type fails as if it were dead.
+  UniqueFd probe{::socket(AF_UNIX, socket_type | SOCK_CLOEXEC, 0)};
   if (!probe.valid()) return unexpected(errno_text("socket", errno));
   if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) {
     return unexpected(path + " is in use by a running daemon");
@@ -55,8 +57,8 @@ Result<void, std::string> set_group(const std::string& path, const std::string& 
 
 }  // namespace
 
-Result<UniqueFd, std::string> open_unix_listener(const std::string& path,
-                                                 const std::string& group) {
+Result<UniqueFd, std::string> open_unix_listener(const std::string& path, const std::string& group,
+                                                 int socket_type) {
   const auto address = unix_address(path);
   if (!address) return unexpected(address.error());
   const std::filesystem::path directory = std::filesystem::path{path}.parent_path();
@@ -65,8 +67,9 @@ Result<UniqueFd, std::string> open_unix_listener(const std::string& path,
     std::filesystem::create_directories(directory, error);
     if (error) return unexpected("cannot create " + directory.string() + ": " + error.message());
   }
-  if (auto removed = remove_stale(path, *address); !removed) return unexpected(removed.error());
-  UniqueFd fd{::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+  if (auto removed = remove_stale(path, *address, socket_type); !removed)
+    return unexpected(removed.error());
+  UniqueFd fd{::socket(AF_UNIX, socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   if (!fd.valid()) return unexpected(errno_text("socket", errno));
   // sockaddr_un is the documented argument type of bind(2) for AF_UNIX: the cast is the API.
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof(*address)) != 0) {

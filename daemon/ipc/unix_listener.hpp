@@ -3,6 +3,7 @@
 // the configured group, and the credentials (SO_PEERCRED, unix(7)) of each client it accepts.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -30,7 +31,9 @@ struct AcceptedClient {
 // Creates the socket at `path`: the parent directory (mode 0755) when missing, a stale socket
 // left by a dead daemon removed (one that still answers is an error), permissions 0660 and the
 // group `group` (empty: unchanged). Returns the non-blocking listening fd or a message.
-Result<UniqueFd, std::string> open_unix_listener(const std::string& path, const std::string& group);
+// `socket_type`: SOCK_SEQPACKET for IPC clients, SOCK_STREAM for the metrics endpoint.
+Result<UniqueFd, std::string> open_unix_listener(const std::string& path, const std::string& group,
+                                                 int socket_type = SOCK_SEQPACKET);
 
 // Accepts one pending client; nullopt when none is waiting (or on a transient error).
 std::optional<AcceptedClient> accept_client(int listener);

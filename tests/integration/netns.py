@@ -298,7 +298,12 @@ class DaemonTestCase(unittest.TestCase):
         self.ipc_socket = scratch / "ipc.sock"
         self.daemon = Daemon(self.namespace, TAPSTACKD, self.daemon_log, self.ipc_socket)
         self.addCleanup(self.daemon.kill)
-        self.daemon.start(self.daemon_args, self.daemon_env)
+        self.daemon.start(self.before_daemon_start(), self.daemon_env)
+
+    def before_daemon_start(self) -> tuple[str, ...]:
+        """Runs once the namespace and `self.scratch` exist; returns the daemon's extra
+        arguments. Override to prepare the namespace or write files the arguments name."""
+        return self.daemon_args
 
     def stop_daemon(self) -> dict[str, int]:
         return self.daemon.stop()

@@ -39,6 +39,7 @@ TEST(DefaultConfig, HasTheDocumentedSectionValues) {
   EXPECT_EQ(config.tap.tx_buffers, 1024u);
   EXPECT_EQ(config.ipc.socket_path, "/run/tapstack/tapstack.sock");
   EXPECT_EQ(config.ipc.group, "");
+  EXPECT_FALSE(config.metrics.enabled());
   EXPECT_EQ(config.log_level, LogLevel::info);
 }
 
@@ -49,6 +50,7 @@ TEST(DefaultConfig, AgreesWithTheStructMemberDefaults) {
   EXPECT_EQ(config.ipv4, Ipv4Config{});
   EXPECT_EQ(config.tap, TapConfig{});
   EXPECT_EQ(config.ipc, IpcConfig{});
+  EXPECT_EQ(config.metrics, MetricsConfig{});
   EXPECT_EQ(config.tcp, TcpConfig{});
   EXPECT_EQ(config.services, ServicesConfig{});
   EXPECT_EQ(config.fault_injection, FaultInjectionConfig{});
@@ -74,6 +76,7 @@ TEST(EmbeddedDefaults, SetsEveryKeyExplicitly) {
       {"ipv4", {"default_ttl", "reassembly_timeout", "reassembly_memory"}},
       {"tap", {"rx_buffers", "tx_buffers"}},
       {"ipc", {"socket", "group"}},
+      {"metrics", {"listen"}},
       {"log", {"level"}},
       {"tcp",
        {"rto_min",
@@ -141,9 +144,9 @@ TEST(EmbeddedDefaults, EveryKeyHasACommentAbove) {
     }
     previous = line;
   }
-  // interfaces, gateway, arp, ipv4, tap, ipc, log; tcp; services (4 x 2 keys); fault_injection
-  // (seed, rx and tx with 9 keys each).
-  EXPECT_EQ(keys, 7 + 5 + 5 + 3 + 2 + 2 + 1 + (1 + 24) + (1 + 4 * 3) + (1 + 1 + 2 * 10));
+  // interfaces, gateway, arp, ipv4, tap, ipc, metrics, log; tcp; services (4 x 2 keys);
+  // fault_injection (seed, rx and tx with 9 keys each).
+  EXPECT_EQ(keys, 8 + 5 + 5 + 3 + 2 + 2 + 1 + 1 + (1 + 24) + (1 + 4 * 3) + (1 + 1 + 2 * 10));
 }
 
 }  // namespace
