@@ -20,9 +20,21 @@ namespace {
 constexpr const char* kDefaultSocket = "/run/tapstack/tapstack.sock";
 constexpr std::size_t kMaxKnownFiles = 65536;  // bounded memo of which files are ours
 
-std::string socket_path() {
-  const char* path = std::getenv("TAPSTACK_SOCKET");
-  return path != nullptr && *path != '\0' ? path : kDefaultSocket;
+// The daemon's socket as the environment named it when the program started. Programs may empty
+// their environment later (nginx workers keep only TZ and the variables of its `env` directive;
+// daemons call clearenv()), and a forked child opening its own connection must still reach the
+// daemon its parent used.
+const std::string& socket_path() {
+  static const std::string path = [] {
+    const char* named = std::getenv("TAPSTACK_SOCKET");
+    return std::string(named != nullptr && *named != '\0' ? named : kDefaultSocket);
+  }();
+  return path;
+}
+
+// Runs when the library is loaded, before the program's main() can touch its environment.
+[[gnu::constructor]] void read_socket_path_at_load() {
+  (void)socket_path();
 }
 
 // A Unix seqpacket socket among the fds the process started with may be a UDP socket inherited
