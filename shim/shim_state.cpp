@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,9 +40,16 @@ const std::string& socket_path() {
 
 // A Unix seqpacket socket among the fds the process started with may be a UDP socket inherited
 // across exec: then the read and write families must look at every fd from the start.
+// It runs inside the program's first socket or I/O call, which must not return with errno
+// changed when it succeeds (programs print errno after unrelated failures: iperf3's server
+// reported ENOTSOCK for a client that closed early): getsockopt on a file sets ENOTSOCK.
 bool inherited_seqpacket_socket() {
+  const int saved_errno = errno;
   DIR* directory = ::opendir("/proc/self/fd");
-  if (directory == nullptr) return true;  // cannot tell: be safe
+  if (directory == nullptr) {
+    errno = saved_errno;
+    return true;  // cannot tell: be safe
+  }
   bool found = false;
   while (const dirent* entry = ::readdir(directory)) {
     const int fd = std::atoi(entry->d_name);
@@ -54,6 +62,7 @@ bool inherited_seqpacket_socket() {
     }
   }
   ::closedir(directory);
+  errno = saved_errno;
   return found;
 }
 

@@ -210,6 +210,15 @@ class ServersTest(ShimTestCase):
                                    str(KERNEL_ECHO_PORT)], timeout_s=30, shim=True)
         self.assertEqual(output.splitlines(), [f"parent {STACK_ADDRESS}", f"child {STACK_ADDRESS}"])
 
+    def test_the_first_socket_call_leaves_errno_alone(self) -> None:
+        self.require("cc")
+        program = self.scratch / "first_socket_errno"
+        compiled = subprocess.run(["cc", "-O1", "-o", str(program),
+                                   str(HERE / "first_socket_errno.c")],
+                                  capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(compiled.returncode, 0, compiled.stderr)
+        self.assertEqual(self.run_checked([str(program)], 30, shim=True).strip(), "errno 0")
+
     def test_asyncio_echo_server_with_200_kernel_clients(self) -> None:
         server = self.start("echo", [PYTHON, str(HERE / "asyncio_echo.py"),
                                      str(ASYNCIO_ECHO_PORT)], shim=True)
