@@ -399,6 +399,29 @@ TEST(IpcClientServer, AClosedListenersPortCanBeBoundAgainAtOnce) {
   EXPECT_EQ(h.server().socket_count(), 1u);
 }
 
+// Linux's accept copies the listener, SO_REUSEADDR included, so a server may listen on its port
+// again while a connection it accepted lives on: iperf3's server between tests.
+TEST(IpcClientServer, AcceptedConnectionsInheritReuseAddress) {
+  IpcHarness h;
+  auto client = h.client();
+  const SocketAddress local{sim::kAddrA, 5203};
+  const auto listener = client->socket(SocketKind::tcp).value();
+  ASSERT_TRUE(client->set_int_option(listener, SocketOption::so_reuseaddr, 1).has_value());
+  ASSERT_TRUE(client->bind(listener, local).has_value());
+  ASSERT_TRUE(client->listen(listener, 4).has_value());
+  h.peer().connect(local, h.sim().now());
+  ASSERT_TRUE(h.run_until([&] { return (poll_now(listener.fd, POLLIN) & POLLIN) != 0; }));
+  const auto accepted = client->accept(listener, 0);
+  ASSERT_TRUE(accepted.has_value()) << accepted.error();
+  EXPECT_EQ(client->get_int_option(accepted->socket, SocketOption::so_reuseaddr).value(), 1);
+  ::close(listener.fd);
+  const auto next = client->socket(SocketKind::tcp).value();
+  ASSERT_TRUE(client->set_int_option(next, SocketOption::so_reuseaddr, 1).has_value());
+  const auto bound = client->bind(next, local);
+  ASSERT_TRUE(bound.has_value()) << bound.error();
+  ASSERT_TRUE(client->listen(next, 4).has_value());
+}
+
 // A closed connection keeps its port until the daemon sent what the program wrote before closing
 // (PROTOCOL.md §3.1): a bind in the same turn is refused, as Linux refuses it without SO_REUSEADDR.
 TEST(IpcClientServer, AClosedConnectionsBytesGoOutBeforeItsPortIsFree) {
