@@ -1,6 +1,7 @@
 // Interposed: getsockname, getpeername, setsockopt, getsockopt. Socket-level answers the
-// kernel gives from the socket itself (SO_DOMAIN, SO_TYPE, SO_PROTOCOL) come from the shim;
-// the rest from the daemon (PROTOCOL.md §2.1). Unsupported options fail with ENOPROTOOPT.
+// kernel gives from the socket itself (SO_DOMAIN, SO_TYPE, SO_PROTOCOL) come from the shim,
+// TCP_INFO and TCP_MAXSEG from the daemon's tcp_info, the rest from the daemon (PROTOCOL.md
+// §2.1). Unsupported options fail with ENOPROTOOPT.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -19,6 +20,8 @@ namespace tapstack::shim {
 namespace {
 
 using ipc::SocketOption;
+
+constexpr int kDefaultMss = 536;
 
 int fail(int error) {
   errno = error;
@@ -160,6 +163,14 @@ int getsockopt_tapstack(int fd, ipc::SocketKind kind, int level, int name, void*
   if (level == IPPROTO_TCP && name == TCP_INFO) {
     const auto info = (*client)->tcp_info(socket);
     return info ? fill_tcp_info(*info, value, length) : fail(info.error());
+  }
+  if (level == IPPROTO_TCP && name == TCP_MAXSEG) {
+    // tcp(7): the connection's MSS; before there is one Linux answers its default, 536
+    // (RFC 9293 §3.7.1). iperf3 asks it of its control connection.
+    const auto info = (*client)->tcp_info(socket);
+    if (!info) return fail(info.error());
+    return put_int(info->snd_mss != 0 ? static_cast<int>(info->snd_mss) : kDefaultMss, value,
+                   length);
   }
   if (level == SOL_SOCKET && name == SO_ERROR) {
     if (udp) {

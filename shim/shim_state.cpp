@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,16 +21,35 @@ namespace {
 constexpr const char* kDefaultSocket = "/run/tapstack/tapstack.sock";
 constexpr std::size_t kMaxKnownFiles = 65536;  // bounded memo of which files are ours
 
-std::string socket_path() {
-  const char* path = std::getenv("TAPSTACK_SOCKET");
-  return path != nullptr && *path != '\0' ? path : kDefaultSocket;
+// The daemon's socket as the environment named it when the program started. Programs may empty
+// their environment later (nginx workers keep only TZ and the variables of its `env` directive;
+// daemons call clearenv()), and a forked child opening its own connection must still reach the
+// daemon its parent used.
+const std::string& socket_path() {
+  static const std::string path = [] {
+    const char* named = std::getenv("TAPSTACK_SOCKET");
+    return std::string(named != nullptr && *named != '\0' ? named : kDefaultSocket);
+  }();
+  return path;
+}
+
+// Runs when the library is loaded, before the program's main() can touch its environment.
+[[gnu::constructor]] void read_socket_path_at_load() {
+  (void)socket_path();
 }
 
 // A Unix seqpacket socket among the fds the process started with may be a UDP socket inherited
 // across exec: then the read and write families must look at every fd from the start.
+// It runs inside the program's first socket or I/O call, which must not return with errno
+// changed when it succeeds (programs print errno after unrelated failures: iperf3's server
+// reported ENOTSOCK for a client that closed early): getsockopt on a file sets ENOTSOCK.
 bool inherited_seqpacket_socket() {
+  const int saved_errno = errno;
   DIR* directory = ::opendir("/proc/self/fd");
-  if (directory == nullptr) return true;  // cannot tell: be safe
+  if (directory == nullptr) {
+    errno = saved_errno;
+    return true;  // cannot tell: be safe
+  }
   bool found = false;
   while (const dirent* entry = ::readdir(directory)) {
     const int fd = std::atoi(entry->d_name);
@@ -42,6 +62,7 @@ bool inherited_seqpacket_socket() {
     }
   }
   ::closedir(directory);
+  errno = saved_errno;
   return found;
 }
 

@@ -489,6 +489,9 @@ void IpcServer::accept_connections(IpcSocket& listener, Instant now) {
     socket.bound = SocketAddress{tuple.local_addr, tuple.local_port};
     socket.peer = SocketAddress{tuple.remote_addr, tuple.remote_port};
     socket.options = listener.options;
+    // Linux's accept copies the listener's socket, SO_REUSEADDR included: a server may then
+    // listen on its port again while its connections live (iperf3 between tests).
+    socket.reuse_address = listener.reuse_address;
     listener.unsent_accept.emplace(std::move(channel->second), socket.id);
     ++stats_.connections_accepted;
   }

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <vector>
 
 #include "daemon/ipc/socket_options.hpp"
 #include "ipc/errno_map.hpp"
@@ -177,13 +178,35 @@ bool RequestHandler::bind_conflict(const IpcSocket& socket, SocketAddress local)
   return false;
 }
 
+// close(2) frees a listener's port at once on Linux, and programs bind it again right away:
+// iperf3's server closes its listener after every test and listens anew. The daemon learns of a
+// close when it next serves the channel, which may come after this request; so before refusing a
+// bind it closes the TCP sockets on the port whose every fd is closed already (POLLHUP on the
+// channel), as its loop would. Only listeners and unused sockets: a connected socket's channel
+// may still hold bytes the program wrote before closing, which the loop sends first.
+void RequestHandler::close_released_sockets(std::uint16_t port) {
+  std::vector<std::uint32_t> released;
+  for (const auto& [id, other] : server_.sockets_) {
+    const bool unused_or_listening =
+        other->phase == Phase::fresh || other->phase == Phase::listening;
+    if (!other->is_udp() && unused_or_listening && other->bound && other->bound->port == port &&
+        other->channel.hung_up()) {
+      released.push_back(id);
+    }
+  }
+  for (const std::uint32_t id : released) {
+    if (IpcSocket* other = server_.find_socket(id)) server_.close_socket(*other, now_);
+  }
+}
+
 RequestHandler::Reply RequestHandler::bind(IpcSocket& socket, SocketAddress local) {
   if (socket.phase != Phase::fresh || socket.bound) return Reply{type_, EINVAL, ipc::Empty{}};
   if (local.address.is_multicast() || local.address.is_broadcast()) {
     return Reply{type_, EADDRNOTAVAIL, ipc::Empty{}};
   }
   if (local.port != 0 && bind_conflict(socket, local)) {
-    return Reply{type_, EADDRINUSE, ipc::Empty{}};
+    close_released_sockets(local.port);
+    if (bind_conflict(socket, local)) return Reply{type_, EADDRINUSE, ipc::Empty{}};
   }
   socket.bound = local;
   return Reply{type_, 0, ipc::Empty{}};

@@ -44,6 +44,7 @@ class RequestHandler {
   Result<SocketHandle, SocketError> listen_on(IpcSocket& socket, SocketAddress local,
                                               std::uint32_t backlog);
   bool bind_conflict(const IpcSocket& socket, SocketAddress local) const;
+  void close_released_sockets(std::uint16_t port);
 
   IpcServer& server_;
   ControlSession& session_;

@@ -70,6 +70,8 @@ def check_options() -> None:
         info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
         state = struct.unpack_from("B", info)[0]
         assert state == 1, f"TCP_INFO state {state}, expected 1 (ESTABLISHED)"
+        mss = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+        assert 536 <= mss <= 1460, f"TCP_MAXSEG {mss} on a connection over an MTU of 1500"
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
         except OSError as error:
@@ -85,6 +87,8 @@ def check_listen_accept_loopback_through_stack() -> None:
     server.bind(("0.0.0.0", 7777))
     server.listen(8)
     assert server.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 1
+    # Linux's default MSS while there is no connection (tcp(7)).
+    assert server.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG) == 536
     assert server.getsockname() == ("0.0.0.0", 7777)
     client = socket.create_connection(("10.0.0.2", 7777), timeout=10)
     readable, _, _ = select.select([server], [], [], 10)

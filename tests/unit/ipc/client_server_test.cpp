@@ -376,6 +376,73 @@ TEST(IpcClientServer, ClosingAListenerClosesItsUnacceptedConnections) {
   EXPECT_TRUE(h.run_until([&] { return remote.fin || remote.error.has_value(); }));
 }
 
+// Linux frees a listener's port in close(2), and iperf3's server binds it again at once. Here the
+// bind request is answered in the same server turn that first sees the channel hang up.
+TEST(IpcClientServer, AClosedListenersPortCanBeBoundAgainAtOnce) {
+  IpcHarness h;
+  auto client = h.client();
+  const SocketAddress local{sim::kAddrA, 5201};
+  auto listener = client->socket(SocketKind::tcp).value();
+  ASSERT_TRUE(client->bind(listener, local).has_value());
+  ASSERT_TRUE(client->listen(listener, 4).has_value());
+  for (int round = 0; round < 3; ++round) {
+    const auto next = client->socket(SocketKind::tcp).value();
+    const auto refused = client->bind(next, local);  // the listener is open: its port is taken
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error(), EADDRINUSE);
+    ::close(listener.fd);
+    const auto bound = client->bind(next, local);
+    ASSERT_TRUE(bound.has_value()) << "round " << round << ": " << bound.error();
+    ASSERT_TRUE(client->listen(next, 4).has_value());
+    listener = next;
+  }
+  EXPECT_EQ(h.server().socket_count(), 1u);
+}
+
+// Linux's accept copies the listener, SO_REUSEADDR included, so a server may listen on its port
+// again while a connection it accepted lives on: iperf3's server between tests.
+TEST(IpcClientServer, AcceptedConnectionsInheritReuseAddress) {
+  IpcHarness h;
+  auto client = h.client();
+  const SocketAddress local{sim::kAddrA, 5203};
+  const auto listener = client->socket(SocketKind::tcp).value();
+  ASSERT_TRUE(client->set_int_option(listener, SocketOption::so_reuseaddr, 1).has_value());
+  ASSERT_TRUE(client->bind(listener, local).has_value());
+  ASSERT_TRUE(client->listen(listener, 4).has_value());
+  h.peer().connect(local, h.sim().now());
+  ASSERT_TRUE(h.run_until([&] { return (poll_now(listener.fd, POLLIN) & POLLIN) != 0; }));
+  const auto accepted = client->accept(listener, 0);
+  ASSERT_TRUE(accepted.has_value()) << accepted.error();
+  EXPECT_EQ(client->get_int_option(accepted->socket, SocketOption::so_reuseaddr).value(), 1);
+  ::close(listener.fd);
+  const auto next = client->socket(SocketKind::tcp).value();
+  ASSERT_TRUE(client->set_int_option(next, SocketOption::so_reuseaddr, 1).has_value());
+  const auto bound = client->bind(next, local);
+  ASSERT_TRUE(bound.has_value()) << bound.error();
+  ASSERT_TRUE(client->listen(next, 4).has_value());
+}
+
+// A closed connection keeps its port until the daemon sent what the program wrote before closing
+// (PROTOCOL.md §3.1): a bind in the same turn is refused, as Linux refuses it without SO_REUSEADDR.
+TEST(IpcClientServer, AClosedConnectionsBytesGoOutBeforeItsPortIsFree) {
+  IpcHarness h;
+  h.peer().listen(7, /*echo=*/false);
+  auto client = h.client();
+  const SocketAddress local{sim::kAddrA, 5202};
+  const auto connection = client->socket(SocketKind::tcp).value();
+  ASSERT_TRUE(client->bind(connection, local).has_value());
+  ASSERT_TRUE(client->connect(connection, kPeerEcho).has_value());
+  ASSERT_TRUE(client->finish_connect(connection).has_value());
+  const auto next = client->socket(SocketKind::tcp).value();
+  ASSERT_EQ(::write(connection.fd, "last words", 10), 10);
+  ::close(connection.fd);
+  const auto refused = client->bind(next, local);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error(), EADDRINUSE);
+  ASSERT_TRUE(h.run_until([&] { return h.peer().first() != nullptr && h.peer().first()->fin; }));
+  EXPECT_EQ(h.peer().first()->received, "last words");
+}
+
 TEST(IpcClientServer, AcceptStopsAtTheSocketLimitAndResumes) {
   daemon::ipc::IpcServerSettings settings;
   settings.max_sockets_per_client = 2;
