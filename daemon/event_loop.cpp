@@ -288,7 +288,9 @@ void EventLoop::reload() {
     log_.error("reload failed, keeping the running configuration: " + next.error());
   } else {
     log_.info("received SIGHUP, reloading the configuration");
-    apply_reload(config_, *next, ReloadTargets{log_, services_, stack_.tcp()});
+    std::vector<InterfaceId> interfaces;
+    for (const Device& device : devices_) interfaces.push_back(device.interface);
+    apply_reload(config_, *next, ReloadTargets{log_, services_, stack_, interfaces, steady_now()});
   }
   notifier_.ready(status_line());
 }

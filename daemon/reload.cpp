@@ -1,16 +1,65 @@
 #include "daemon/reload.hpp"
 
+#include <algorithm>
+
 #include "config/field_parsers.hpp"
 #include "daemon/settings.hpp"
+#include "stack/stack_tables.hpp"
 
 namespace tapstack::daemon {
 namespace {
+
+bool same_but_addresses(std::vector<config::InterfaceConfig> a,
+                        std::vector<config::InterfaceConfig> b) {
+  for (auto& interface : a) interface.addresses.clear();
+  for (auto& interface : b) interface.addresses.clear();
+  return a == b;
+}
+
+bool contains(const std::vector<Ipv4Cidr>& list, const Ipv4Cidr& cidr) {
+  return std::find(list.begin(), list.end(), cidr) != list.end();
+}
+
+// Issue 9: addresses come and go on a running interface; removed ones first, so that an
+// address that only changed its prefix length is re-added.
+void reload_addresses(config::Config& running, const config::Config& next,
+                      const ReloadTargets& targets) {
+  if (!same_but_addresses(running.interfaces, next.interfaces)) return;
+  for (std::size_t i = 0; i < running.interfaces.size() && i < targets.interfaces.size(); ++i) {
+    std::vector<Ipv4Cidr>& now_assigned = running.interfaces[i].addresses;
+    const std::vector<Ipv4Cidr>& wanted = next.interfaces[i].addresses;
+    const std::string name = running.interfaces[i].tap_name;
+    for (const Ipv4Cidr old : std::vector<Ipv4Cidr>{now_assigned}) {
+      if (contains(wanted, old)) continue;
+      const auto removed =
+          targets.stack.remove_address(targets.interfaces[i], old.address(), targets.now);
+      if (!removed) {
+        targets.log.warn("reload: " + name + ": remove " + old.to_string() + ": " +
+                         std::string{tapstack::to_string(removed.error())});
+        continue;
+      }
+      std::erase(now_assigned, old);
+      targets.log.info("reload: " + name + ": removed " + old.to_string());
+    }
+    for (const Ipv4Cidr& added : wanted) {
+      if (contains(now_assigned, added)) continue;
+      const auto done = targets.stack.add_address(targets.interfaces[i], added, targets.now);
+      if (!done) {
+        targets.log.warn("reload: " + name + ": add " + added.to_string() + ": " +
+                         std::string{tapstack::to_string(done.error())});
+        continue;
+      }
+      now_assigned.push_back(added);
+      targets.log.info("reload: " + name + ": added " + added.to_string());
+    }
+  }
+}
 
 // The sections that only a restart can change, by their key in the file.
 void warn_restart_needed(const config::Config& running, const config::Config& next,
                          const Logger& log) {
   const std::pair<const char*, bool> sections[] = {
-      {"interfaces", running.interfaces != next.interfaces},
+      {"interfaces", !same_but_addresses(running.interfaces, next.interfaces)},
       {"gateway", running.gateway != next.gateway},
       {"arp", running.arp != next.arp},
       {"ipv4", running.ipv4 != next.ipv4},
@@ -29,6 +78,7 @@ void warn_restart_needed(const config::Config& running, const config::Config& ne
 
 void apply_reload(config::Config& running, const config::Config& next, ReloadTargets targets) {
   warn_restart_needed(running, next, targets.log);
+  reload_addresses(running, next, targets);
   if (next.log_level != running.log_level) {
     targets.log.set_threshold(next.log_level);
     running.log_level = next.log_level;
@@ -47,7 +97,7 @@ void apply_reload(config::Config& running, const config::Config& next, ReloadTar
     running.tcp = next.tcp;
     running.tcp.ephemeral_first = first;
     running.tcp.ephemeral_last = last;
-    targets.tcp.update_settings(tcp_settings(running.tcp));
+    targets.stack.tcp().update_settings(tcp_settings(running.tcp));
     targets.log.info("reload: TCP defaults updated (new connections and timers)");
   }
 }

@@ -1,15 +1,18 @@
 // SIGHUP: the configuration is read again and what can change live is applied (issue 6): the log
-// level, the built-in services, and the TCP defaults. Everything else (interfaces, addresses,
-// routes, TAP, IPC socket, ARP and IPv4 tables, fault injection) needs a restart, and a reload
-// that changes it says so in the log and keeps the running value.
+// level, the built-in services, the TCP defaults, and the addresses of the interfaces (issue 9).
+// Everything else (interfaces themselves, routes, TAP, IPC socket, ARP and IPv4 tables, fault
+// injection) needs a restart, and a reload that changes it says so in the log and keeps the
+// running value.
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 
 #include "config/config.hpp"
 #include "daemon/log.hpp"
 #include "daemon/services/services.hpp"
+#include "stack/stack.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 
 namespace tapstack::daemon {
@@ -21,7 +24,9 @@ using ConfigSource = std::function<Result<config::Config, std::string>()>;
 struct ReloadTargets {
   Logger& log;
   services::Services& services;
-  TcpLayer& tcp;
+  Stack& stack;
+  std::span<const InterfaceId> interfaces;  // the stack's id of each configured interface
+  Instant now;
 };
 
 // Applies `next` where it differs from `running` and can change live, logs what changed and

@@ -7,6 +7,7 @@
 
 #include "config/field_parsers.hpp"
 #include "daemon/admin/config_rows.hpp"
+#include "daemon/admin/network_tables.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 #include "stack/udp/udp_layer.hpp"
 
@@ -16,7 +17,8 @@ namespace {
 using ipc::AdminCaller;
 
 constexpr std::string_view kHelp =
-    "commands: status, sockets, stats, config, log-level [LEVEL]; add --json for JSON\n";
+    "commands: status, sockets, stats, config, addr, routes, neigh, log-level [LEVEL],\n"
+    "  address add|del IFNAME ADDRESS; add --json for JSON\n";
 
 std::vector<std::string> words_of(std::string_view line) {
   std::vector<std::string> words;
@@ -78,6 +80,23 @@ Result<std::string, std::uint32_t> AdminCommands::run(const AdminCaller& caller,
   if (command == "sockets" && args.empty()) return sockets(caller).render(as_json);
   if (command == "stats" && args.empty()) return stats().render(as_json);
   if (command == "config" && args.empty()) return config_table(s_.config).render(as_json);
+  if (command == "addr" && args.empty())
+    return addresses_table(s_.stack, s_.devices).render(as_json);
+  if (command == "routes" && args.empty())
+    return routes_table(s_.stack, s_.devices).render(as_json);
+  if (command == "neigh" && args.empty()) {
+    return neighbors_table(s_.stack, s_.devices, now).render(as_json);
+  }
+  if (command == "address") {
+    if (!caller.privileged) return unexpected(std::uint32_t{EPERM});
+    if (auto changed = change_address(s_.stack, s_.devices, args, now); !changed) {
+      return unexpected(changed.error());
+    }
+    std::string line_text = "address";
+    for (const std::string& arg : args) line_text += " " + arg;
+    s_.log.info(line_text + " (tapstackctl, uid " + std::to_string(caller.credentials.uid) + ")");
+    return addresses_table(s_.stack, s_.devices).render(as_json);
+  }
   if (command == "log-level") {
     auto table = log_level(caller, args);
     if (!table) return unexpected(table.error());

@@ -177,15 +177,20 @@ class Daemon:
         self.ipc_socket = ipc_socket
         self.process: subprocess.Popen | None = None
 
-    def start(self, extra_args: tuple[str, ...] = (), env: tuple[str, ...] = ()) -> None:
-        argv = [
-            *(["env", *env] if env else []),  # env(1) execs in place too: the PID stays the daemon's
-            str(self.binary),
+    def start(self, extra_args: tuple[str, ...] = (), env: tuple[str, ...] = (),
+              interface_flags: bool = True) -> None:
+        """`interface_flags` False leaves the interfaces to a config file in `extra_args`."""
+        interface = [
             "--tap", TAP,
             "--address", f"{STACK_ADDRESS}/{PREFIX_LENGTH}",
             "--host-address", f"{HOST_ADDRESS}/{PREFIX_LENGTH}",
             "--gateway", HOST_ADDRESS,
             "--mac", DAEMON_MAC,
+        ]
+        argv = [
+            *(["env", *env] if env else []),  # env(1) execs in place too: the PID stays the daemon's
+            str(self.binary),
+            *(interface if interface_flags else []),
             "--ipc-socket", str(self.ipc_socket),
             *extra_args,
         ]
@@ -284,6 +289,7 @@ class DaemonTestCase(unittest.TestCase):
 
     daemon_args: tuple[str, ...] = ()
     daemon_env: tuple[str, ...] = ()  # NAME=VALUE pairs for the daemon's environment
+    daemon_interface_flags = True  # False: the interfaces come from a config file
 
     def setUp(self) -> None:
         assert TAPSTACKD is not None and LOG_DIR is not None, "run through run.py"
@@ -298,7 +304,8 @@ class DaemonTestCase(unittest.TestCase):
         self.ipc_socket = scratch / "ipc.sock"
         self.daemon = Daemon(self.namespace, TAPSTACKD, self.daemon_log, self.ipc_socket)
         self.addCleanup(self.daemon.kill)
-        self.daemon.start(self.before_daemon_start(), self.daemon_env)
+        self.daemon.start(self.before_daemon_start(), self.daemon_env,
+                          self.daemon_interface_flags)
 
     def before_daemon_start(self) -> tuple[str, ...]:
         """Runs once the namespace and `self.scratch` exist; returns the daemon's extra

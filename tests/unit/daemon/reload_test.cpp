@@ -19,6 +19,34 @@ bool listening_on(const services::Services& services, ServiceKind kind, std::uin
   return false;
 }
 
+ReloadTargets targets(services::testing::TwoStacks& stacks, Logger& log) {
+  static std::vector<InterfaceId> ids;
+  ids = {stacks.server().interfaces().at(0).id};
+  return ReloadTargets{log, stacks.services(), stacks.server(), ids, stacks.now()};
+}
+
+const Ipv4Cidr kServerCidr{services::testing::kServerAddr, 24};
+
+TEST(Reload, AddsAndRemovesAddressesOfARunningInterface) {
+  services::testing::TwoStacks stacks;
+  Logger log{config::LogLevel::warn};
+  config::Config running;
+  running.interfaces.push_back(config::InterfaceConfig{});
+  running.interfaces[0].addresses = {kServerCidr};
+  config::Config next = running;
+  const Ipv4Cidr extra{Ipv4Addr{10, 0, 0, 50}, 24};
+  next.interfaces[0].addresses = {kServerCidr, extra};
+  apply_reload(running, next, targets(stacks, log));
+  EXPECT_EQ(stacks.server().interfaces().at(0).addresses, next.interfaces[0].addresses);
+  EXPECT_EQ(running.interfaces, next.interfaces);
+
+  config::Config fewer = running;
+  fewer.interfaces[0].addresses = {extra};
+  apply_reload(running, fewer, targets(stacks, log));
+  EXPECT_EQ(stacks.server().interfaces().at(0).addresses, std::vector<Ipv4Cidr>{extra});
+  EXPECT_EQ(running.interfaces, fewer.interfaces);
+}
+
 TEST(Reload, AppliesLivePartsAndKeepsTheRest) {
   services::testing::TwoStacks stacks;
   Logger log{config::LogLevel::info};
@@ -33,7 +61,7 @@ TEST(Reload, AppliesLivePartsAndKeepsTheRest) {
   next.tap.rx_buffers = running.tap.rx_buffers + 1;  // restart only
 
   ::testing::internal::CaptureStderr();
-  apply_reload(running, next, ReloadTargets{log, stacks.services(), stacks.server().tcp()});
+  apply_reload(running, next, targets(stacks, log));
   const std::string logged = ::testing::internal::GetCapturedStderr();
 
   EXPECT_EQ(log.threshold(), config::LogLevel::debug);
@@ -60,7 +88,7 @@ TEST(Reload, NothingChangedLogsNothing) {
   config::Config running;
   const config::Config next = running;
   ::testing::internal::CaptureStderr();
-  apply_reload(running, next, ReloadTargets{log, stacks.services(), stacks.server().tcp()});
+  apply_reload(running, next, targets(stacks, log));
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
   EXPECT_EQ(stacks.services().listening().size(), 4u);
 }
