@@ -129,9 +129,18 @@ struct FaultInjectionConfig {
   bool operator==(const FaultInjectionConfig&) const = default;
 };
 
+// A static route (`routes:`): a prefix reached through a next hop on one of our subnets.
+struct RouteConfig {
+  Ipv4Cidr to;  // a network prefix, host bits zero, length 1..32
+  Ipv4Addr via;
+
+  bool operator==(const RouteConfig&) const = default;
+};
+
 struct Config {
   std::vector<InterfaceConfig> interfaces;  // >= 1; the first is the one CLI flags change
   std::optional<Ipv4Addr> gateway;          // default route next hop
+  std::vector<RouteConfig> routes;          // static routes besides the default
   ArpConfig arp;
   Ipv4Config ipv4;
   TapConfig tap;

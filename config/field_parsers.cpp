@@ -155,6 +155,30 @@ ParseResult<std::optional<Ipv4Cidr>> parse_host_address(std::string_view text) {
   return std::optional<Ipv4Cidr>{*cidr};
 }
 
+ParseResult<Ipv4Cidr> parse_route_prefix(std::string_view text) {
+  constexpr std::string_view kExpectation = "a network prefix such as 10.2.0.0/16";
+  const auto cidr = Ipv4Cidr::parse(text);
+  if (!cidr || text.find('/') == std::string_view::npos) {
+    return unexpected(rejection(kExpectation, text));
+  }
+  if (cidr->prefix_len() == 0) {
+    return unexpected(rejection(kExpectation, text, "the default route is set by \"gateway\""));
+  }
+  if (cidr->network() != cidr->address()) {
+    return unexpected(rejection(kExpectation, text,
+                                "host bits set (the network is " + cidr->network().to_string() +
+                                    "/" + std::to_string(cidr->prefix_len()) + ")"));
+  }
+  return *cidr;
+}
+
+ParseResult<Ipv4Addr> parse_next_hop(std::string_view text) {
+  if (text == "none") return unexpected(rejection("a unicast IPv4 address", text));
+  const auto gateway = parse_gateway(text);
+  if (!gateway) return unexpected(gateway.error());
+  return **gateway;
+}
+
 ParseResult<std::optional<Ipv4Addr>> parse_gateway(std::string_view text) {
   constexpr std::string_view kExpectation = "none or a unicast IPv4 address such as 10.0.0.1";
   if (text == "none") return std::optional<Ipv4Addr>{};

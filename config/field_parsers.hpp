@@ -57,6 +57,12 @@ ParseResult<Ipv4Cidr> parse_interface_address(std::string_view text);
 // "none" or the kernel side's address with its prefix, same rules as parse_interface_address.
 ParseResult<std::optional<Ipv4Cidr>> parse_host_address(std::string_view text);
 
+// A static route's destination: a network prefix such as 10.2.0.0/16 (host bits zero, length
+// 1..32; the default route is `gateway`).
+ParseResult<Ipv4Cidr> parse_route_prefix(std::string_view text);
+// A static route's next hop: a unicast IPv4 address.
+ParseResult<Ipv4Addr> parse_next_hop(std::string_view text);
+
 // "none" or the default route's next hop: a unicast address without prefix.
 ParseResult<std::optional<Ipv4Addr>> parse_gateway(std::string_view text);
 

@@ -22,6 +22,24 @@ namespace {
 constexpr std::size_t kMaxFileSize = std::size_t{1} << 20;
 constexpr const char* kDefaultsSourceName = "config/defaults.yaml (embedded)";
 
+RouteConfig read_route(DocumentReader& reader, const Field& field) {
+  RouteConfig route;
+  bool has_to = false;
+  bool has_via = false;
+  for (const Field& entry : reader.entries(field, {"to", "via"})) {
+    if (entry.key == "to") {
+      route.to = reader.scalar(entry, parse_route_prefix);
+      has_to = true;
+    } else {
+      route.via = reader.scalar(entry, parse_next_hop);
+      has_via = true;
+    }
+  }
+  if (!has_to) reader.fail(field, "missing required key \"to\"");
+  if (!has_via) reader.fail(field, "missing required key \"via\"");
+  return route;
+}
+
 InterfaceConfig read_interface(DocumentReader& reader, const Field& field) {
   InterfaceConfig interface;
   bool has_tap = false;
@@ -123,8 +141,8 @@ void read_log(DocumentReader& reader, const Field& field, Config& config) {
 
 void read_document(DocumentReader& reader, const Field& root, Config& config) {
   for (const Field& entry :
-       reader.entries(root, {"interfaces", "gateway", "arp", "ipv4", "tap", "ipc", "metrics", "tcp",
-                             "services", "fault_injection", "log"})) {
+       reader.entries(root, {"interfaces", "gateway", "routes", "arp", "ipv4", "tap", "ipc",
+                             "metrics", "tcp", "services", "fault_injection", "log"})) {
     if (entry.key == "interfaces") {
       config.interfaces.clear();
       for (const Field& item : reader.items(entry)) {
@@ -132,6 +150,10 @@ void read_document(DocumentReader& reader, const Field& root, Config& config) {
       }
     } else if (entry.key == "gateway") {
       config.gateway = reader.scalar(entry, parse_gateway);
+    } else if (entry.key == "routes") {
+      config.routes.clear();
+      for (const Field& item : reader.items(entry))
+        config.routes.push_back(read_route(reader, item));
     } else if (entry.key == "arp") {
       read_arp(reader, entry, config.arp);
     } else if (entry.key == "ipv4") {

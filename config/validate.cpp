@@ -97,6 +97,40 @@ std::optional<ConfigIssue> check_gateway(const Config& config) {
                                     list_addresses(all_addresses) + ')'};
 }
 
+// A static route's next hop is directly reachable like the gateway; two routes may not share a
+// prefix, and none may cover one of our own subnets exactly (the on-link route has it).
+std::optional<ConfigIssue> check_routes(const Config& config) {
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const RouteConfig& route = config.routes[i];
+    const std::string path = "routes[" + std::to_string(i) + "]";
+    if (const auto owner = find_stack_address(config, route.via)) {
+      return ConfigIssue{path + ".via",
+                         route.via.to_string() + " is the stack's own address (" + *owner + ')'};
+    }
+    bool on_link = false;
+    for (const auto& interface : config.interfaces) {
+      for (const auto& cidr : interface.addresses) {
+        on_link |= cidr.contains(route.via);
+        if (cidr.network() == route.to.network() && cidr.prefix_len() == route.to.prefix_len()) {
+          return ConfigIssue{
+              path + ".to", route.to.to_string() + " is the on-link subnet of " + cidr.to_string()};
+        }
+      }
+    }
+    if (!on_link) {
+      return ConfigIssue{path + ".via",
+                         route.via.to_string() + " is not on the subnet of any interface address"};
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.routes[j].to == route.to) {
+        return ConfigIssue{path + ".to",
+                           route.to.to_string() + " is also routes[" + std::to_string(j) + "]"};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // RFC 6298 §2: the initial RTO and every computed one lie between the floor and the ceiling;
 // a buffer may not start above its autotuning limit.
 std::optional<ConfigIssue> check_tcp(const TcpConfig& tcp) {
@@ -165,6 +199,7 @@ std::optional<ConfigIssue> find_config_issue(const Config& config) {
     if (auto issue = check_host_address(config, i)) return issue;
   }
   if (auto issue = check_gateway(config)) return issue;
+  if (auto issue = check_routes(config)) return issue;
   if (auto issue = check_tcp(config.tcp)) return issue;
   if (auto issue = check_metrics(config)) return issue;
   return check_services(config.services);

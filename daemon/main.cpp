@@ -57,6 +57,12 @@ Result<void, std::string> set_up(const config::Config& config, Stack& stack,
     return unexpected("gateway " + config.gateway->to_string() +
                       " is not on-link on any interface");
   }
+  for (const config::RouteConfig& route : config.routes) {
+    if (!stack.add_static_route(route.to, route.via)) {
+      return unexpected("route to " + route.to.to_string() + " via " + route.via.to_string() +
+                        " could not be added (next hop not on-link, or the table is full)");
+    }
+  }
   return {};
 }
 

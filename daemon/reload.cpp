@@ -61,6 +61,7 @@ void warn_restart_needed(const config::Config& running, const config::Config& ne
   const std::pair<const char*, bool> sections[] = {
       {"interfaces", !same_but_addresses(running.interfaces, next.interfaces)},
       {"gateway", running.gateway != next.gateway},
+      {"routes", running.routes != next.routes},
       {"arp", running.arp != next.arp},
       {"ipv4", running.ipv4 != next.ipv4},
       {"tap", running.tap != next.tap},

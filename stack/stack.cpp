@@ -82,6 +82,15 @@ bool Stack::set_default_gateway(Ipv4Addr gateway) {
   return false;
 }
 
+bool Stack::add_static_route(Ipv4Cidr prefix, Ipv4Addr gateway) {
+  for (const auto& interface : impl_->interfaces) {
+    if (const auto source = interface->address_for_neighbor(gateway)) {
+      return impl_->routes.add(Route{prefix, gateway, interface->id, *source});
+    }
+  }
+  return false;
+}
+
 void Stack::receive(InterfaceId id, std::span<const std::byte> frame, Instant now) {
   Interface* interface = impl_->interfaces.find(id);
   assert(interface != nullptr);

@@ -65,6 +65,9 @@ class Stack {
   InterfaceId add_interface(const InterfaceSettings& settings, Instant now);
   // Adds a default route through `gateway`, which must be on-link on some interface.
   bool set_default_gateway(Ipv4Addr gateway);
+  // Adds a static route to `prefix` through `gateway`, which must be on-link on some interface.
+  // False if it is not, or a route for that prefix exists, or the table is full.
+  bool add_static_route(Ipv4Cidr prefix, Ipv4Addr gateway);
 
   // Adds an address at run time (issue 9): a unicast host address, not the network or broadcast
   // address of its subnet (unless /31 or /32, RFC 3021), not ours already on any interface. Adds

@@ -41,6 +41,10 @@ void add_interfaces(Table& table, const config::Config& config) {
                    interface.host_address ? interface.host_address->to_string() : "none"});
   }
   table.add_row({"gateway", config.gateway ? config.gateway->to_string() : "none"});
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    table.add_row({"routes[" + std::to_string(i) + "]",
+                   config.routes[i].to.to_string() + " via " + config.routes[i].via.to_string()});
+  }
 }
 
 void add_tables(Table& table, const config::Config& c) {

@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import netns
 from netns import PYTHON, wait_until
@@ -23,6 +24,8 @@ interfaces:
     addresses: [10.1.0.2/24]
     host_address: 10.1.0.1/24
 gateway: 10.0.0.1
+routes:
+  - {to: 10.2.0.0/16, via: 10.1.0.1}
 """
 
 BOUND_LISTENER = """
@@ -97,6 +100,22 @@ class AddressesTest(ShimTestCase):
                                      ("tap1", "10.1.0.2/24")})
         neighbours = {n["address"]: n for n in self.ctl_json("neigh")}
         self.assertEqual(neighbours["10.0.0.1"]["state"], "reachable")
+
+    def test_a_static_route_sends_its_prefix_through_the_other_interface(self) -> None:
+        routes = {r["prefix"]: r for r in self.ctl_json("routes")}
+        self.assertEqual(routes["10.2.0.0/16"]["kind"], "static")
+        self.assertEqual(routes["10.2.0.0/16"]["interface"], "tap1")
+        # The kernel owns 10.2.0.1: the stack's answers to it must leave through tap1 (the
+        # route via 10.1.0.1), not tap0 (the default route), which tap1's counter shows.
+        self.assertEqual(self.namespace.run(["ip", "addr", "add", "10.2.0.1/32", "dev", "lo"])
+                         .returncode, 0)
+        rx = Path("/sys/class/net/tap1/statistics/rx_packets")
+        before = int(self.namespace.run(["cat", str(rx)]).stdout)
+        ping = self.namespace.run(["ping", "-c", "5", "-i", "0.05", "-W", "1", "-I", "10.2.0.1",
+                                   "10.0.0.2"])
+        self.assertEqual(ping.returncode, 0, ping.stdout + self.daemon.log_tail())
+        after = int(self.namespace.run(["cat", str(rx)]).stdout)
+        self.assertGreaterEqual(after - before, 5)
 
     def test_a_listener_bound_to_one_address_is_not_reachable_at_another(self) -> None:
         listener = self.spawn([PYTHON, "-c", BOUND_LISTENER], shim=True)

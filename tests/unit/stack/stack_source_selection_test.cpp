@@ -178,3 +178,35 @@ TEST_F(SourceSelection, ARemovedAddressIsNeverChosenAgain) {
 
 }  // namespace
 }  // namespace tapstack::test
+
+namespace tapstack::test {
+namespace {
+
+class StaticRoutes : public SourceSelection {};
+
+TEST_F(StaticRoutes, AStaticRouteSendsItsPrefixThroughItsNextHop) {
+  ASSERT_TRUE(stack_.add_address(id_, cidr("192.168.5.1/24"), now_));
+  EXPECT_FALSE(stack_.add_static_route(cidr("10.9.0.0/16"), addr("172.16.0.1")));  // not on-link
+  ASSERT_TRUE(stack_.add_static_route(cidr("10.9.0.0/16"), addr("192.168.5.254")));
+  EXPECT_FALSE(stack_.add_static_route(cidr("10.9.0.0/16"), addr("192.168.5.253")));  // taken
+  sent();
+  const auto routes = stack_.routes();
+  const auto route = std::find_if(routes.begin(), routes.end(), [](const RouteSummary& r) {
+    return r.prefix == cidr("10.9.0.0/16");
+  });
+  ASSERT_NE(route, routes.end());
+  EXPECT_EQ(route->kind, RouteKind::static_route);
+  EXPECT_EQ(route->gateway, addr("192.168.5.254"));
+  EXPECT_EQ(route->preferred_source, addr("192.168.5.1"));
+  // A datagram to 10.9.1.1 resolves the next hop, from the route's source, not the gateway's.
+  const SocketHandle socket = open_udp();
+  const std::array<std::byte, 4> data{};
+  ASSERT_TRUE(udp().send_to(socket, {addr("10.9.1.1"), 53}, data, now_));
+  const auto request = arp_of(only_frame());
+  ASSERT_TRUE(request);
+  EXPECT_EQ(request->target_ip, addr("192.168.5.254"));
+  EXPECT_EQ(request->sender_ip, addr("192.168.5.1"));
+}
+
+}  // namespace
+}  // namespace tapstack::test
