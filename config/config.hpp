@@ -56,6 +56,11 @@ struct TapConfig {
 struct IpcConfig {
   std::string socket_path = "/run/tapstack/tapstack.sock";
   std::string group;  // empty: the daemon's own group
+  // Limits (issue 8): clients connected at once; sockets per client (EMFILE beyond) and in all
+  // (ENFILE beyond).
+  std::uint32_t max_clients = 1024;
+  std::uint32_t max_sockets_per_client = 4096;
+  std::uint32_t max_sockets = 65536;
 
   bool operator==(const IpcConfig&) const = default;
 };

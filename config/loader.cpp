@@ -121,9 +121,19 @@ void read_tap(DocumentReader& reader, const Field& field, TapConfig& tap) {
 }
 
 void read_ipc(DocumentReader& reader, const Field& field, IpcConfig& ipc) {
-  for (const Field& entry : reader.entries(field, {"socket", "group"})) {
+  const auto integer = [&](const Field& entry, limits::Range<std::uint32_t> range) {
+    return reader.scalar(entry,
+                         [&](std::string_view text) { return parse_integer_in(text, range); });
+  };
+  for (const Field& entry : reader.entries(
+           field, {"socket", "group", "max_clients", "max_sockets_per_client", "max_sockets"})) {
     if (entry.key == "socket") ipc.socket_path = reader.scalar(entry, parse_socket_path);
     if (entry.key == "group") ipc.group = reader.scalar_text(entry);
+    if (entry.key == "max_clients") ipc.max_clients = integer(entry, limits::kIpcMaxClients);
+    if (entry.key == "max_sockets_per_client") {
+      ipc.max_sockets_per_client = integer(entry, limits::kIpcMaxSockets);
+    }
+    if (entry.key == "max_sockets") ipc.max_sockets = integer(entry, limits::kIpcMaxSockets);
   }
 }
 

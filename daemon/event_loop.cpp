@@ -290,7 +290,8 @@ void EventLoop::reload() {
     log_.info("received SIGHUP, reloading the configuration");
     std::vector<InterfaceId> interfaces;
     for (const Device& device : devices_) interfaces.push_back(device.interface);
-    apply_reload(config_, *next, ReloadTargets{log_, services_, stack_, interfaces, steady_now()});
+    apply_reload(config_, *next,
+                 ReloadTargets{log_, services_, stack_, interfaces, steady_now(), &ipc_});
   }
   notifier_.ready(status_line());
 }

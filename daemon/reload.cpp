@@ -65,7 +65,8 @@ void warn_restart_needed(const config::Config& running, const config::Config& ne
       {"arp", running.arp != next.arp},
       {"ipv4", running.ipv4 != next.ipv4},
       {"tap", running.tap != next.tap},
-      {"ipc", running.ipc != next.ipc},
+      {"ipc.socket", running.ipc.socket_path != next.ipc.socket_path},
+      {"ipc.group", running.ipc.group != next.ipc.group},
       {"fault_injection", running.fault_injection != next.fault_injection},
       {"tcp.ephemeral_ports", running.tcp.ephemeral_first != next.tcp.ephemeral_first ||
                                   running.tcp.ephemeral_last != next.tcp.ephemeral_last},
@@ -91,6 +92,15 @@ void apply_reload(config::Config& running, const config::Config& next, ReloadTar
     }
     running.services = next.services;
     targets.log.info("reload: services reconfigured");
+  }
+  if (next.ipc != running.ipc) {
+    running.ipc.max_clients = next.ipc.max_clients;
+    running.ipc.max_sockets_per_client = next.ipc.max_sockets_per_client;
+    running.ipc.max_sockets = next.ipc.max_sockets;
+    if (targets.ipc != nullptr) {
+      targets.ipc->set_limits(running.ipc.max_clients, running.ipc.max_sockets_per_client,
+                              running.ipc.max_sockets);
+    }
   }
   if (next.tcp != running.tcp) {
     const std::uint16_t first = running.tcp.ephemeral_first;

@@ -1,5 +1,6 @@
 // SIGHUP: the configuration is read again and what can change live is applied (issue 6): the log
-// level, the built-in services, the TCP defaults, and the addresses of the interfaces (issue 9).
+// level, the built-in services, the TCP defaults, the IPC limits, and the addresses of the
+// interfaces (issue 9).
 // Everything else (interfaces themselves, routes, TAP, IPC socket, ARP and IPv4 tables, fault
 // injection) needs a restart, and a reload that changes it says so in the log and keeps the
 // running value.
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "daemon/ipc/ipc_server.hpp"
 #include "daemon/log.hpp"
 #include "daemon/services/services.hpp"
 #include "stack/stack.hpp"
@@ -27,6 +29,7 @@ struct ReloadTargets {
   Stack& stack;
   std::span<const InterfaceId> interfaces;  // the stack's id of each configured interface
   Instant now;
+  ipc::IpcServer* ipc = nullptr;  // its limits follow ipc.max_*; null: none to update
 };
 
 // Applies `next` where it differs from `running` and can change live, logs what changed and

@@ -60,6 +60,9 @@ void add_tables(Table& table, const config::Config& c) {
   table.add_row({"tap.tx_buffers", std::to_string(c.tap.tx_buffers)});
   table.add_row({"ipc.socket", c.ipc.socket_path});
   table.add_row({"ipc.group", c.ipc.group});
+  table.add_row({"ipc.max_clients", std::to_string(c.ipc.max_clients)});
+  table.add_row({"ipc.max_sockets_per_client", std::to_string(c.ipc.max_sockets_per_client)});
+  table.add_row({"ipc.max_sockets", std::to_string(c.ipc.max_sockets)});
 }
 
 void add_tcp(Table& table, const config::TcpConfig& t) {

@@ -106,6 +106,13 @@ class IpcServer {
   // Sets who answers admin commands; without one they fail with EOPNOTSUPP.
   void set_admin_handler(AdminHandler handler) { admin_ = std::move(handler); }
   std::vector<SocketOwner> socket_owners() const;
+  // A reload: new limits apply to the next client or socket; nothing open is closed.
+  void set_limits(std::size_t max_clients, std::size_t max_sockets_per_client,
+                  std::size_t max_sockets) {
+    settings_.max_clients = max_clients;
+    settings_.max_sockets_per_client = max_sockets_per_client;
+    settings_.max_sockets = max_sockets;
+  }
 
   std::size_t client_count() const { return sessions_.size(); }
   std::size_t socket_count() const { return sockets_.size(); }

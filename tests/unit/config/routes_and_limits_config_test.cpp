@@ -1,4 +1,5 @@
-// Static routes (`routes:`, issue 9): prefix and next hop parsed and checked with file:line.
+// Static routes (`routes:`, issue 9) and IPC limits (`ipc.max_*`): parsed and checked with
+// file:line.
 #include <gtest/gtest.h>
 
 #include "config/config_error.hpp"
@@ -44,6 +45,22 @@ TEST(RoutesConfig, BadRoutesSayWhereAndWhy) {
   EXPECT_NE(load_error("routes:\n  - {to: 10.2.0.0/16, via: 10.0.0.1}\n"
                        "  - {to: 10.2.0.0/16, via: 10.0.0.1}\n")
                 .find("routes[1].to: 10.2.0.0/16 is also routes[0]"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tapstack::config
+
+namespace tapstack::config {
+namespace {
+
+TEST(IpcLimitsConfig, ReadsTheLimitsAndRejectsZero) {
+  const Config config = load_config_text(
+      "ipc: {max_clients: 3, max_sockets_per_client: 2, max_sockets: 10}\n", "test.yaml");
+  EXPECT_EQ(config.ipc.max_clients, 3u);
+  EXPECT_EQ(config.ipc.max_sockets_per_client, 2u);
+  EXPECT_EQ(config.ipc.max_sockets, 10u);
+  EXPECT_NE(load_error("ipc: {max_sockets_per_client: 0}\n").find("test.yaml:1:31"),
             std::string::npos);
 }
 
