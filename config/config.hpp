@@ -75,6 +75,15 @@ struct MetricsConfig {
   bool operator==(const MetricsConfig&) const = default;
 };
 
+// Optional host-side setup (`host_nat:`): the kernel forwards and masquerades the stack's subnets
+// so that the stack reaches networks beyond the host; undone when the daemon stops.
+struct HostNatConfig {
+  bool enabled = false;
+  std::string uplink;  // the interface the traffic leaves by; empty: any but the TAP devices
+
+  bool operator==(const HostNatConfig&) const = default;
+};
+
 // TCP defaults for every connection (`tcp:`); mapped onto the stack's TcpSettings. Linux's values.
 struct TcpConfig {
   Duration rto_min = std::chrono::milliseconds(200);
@@ -151,6 +160,7 @@ struct Config {
   TapConfig tap;
   IpcConfig ipc;
   MetricsConfig metrics;
+  HostNatConfig host_nat;
   TcpConfig tcp;
   ServicesConfig services;
   FaultInjectionConfig fault_injection;

@@ -137,6 +137,19 @@ void read_ipc(DocumentReader& reader, const Field& field, IpcConfig& ipc) {
   }
 }
 
+void read_host_nat(DocumentReader& reader, const Field& field, HostNatConfig& nat) {
+  for (const Field& entry : reader.entries(field, {"enabled", "uplink"})) {
+    if (entry.key == "enabled") nat.enabled = reader.scalar(entry, parse_bool);
+    if (entry.key == "uplink") {
+      // An interface name as for TAP devices (IFNAMSIZ, no '/' or blanks), or "" for any.
+      nat.uplink = reader.scalar(entry, [](std::string_view text) -> ParseResult<std::string> {
+        if (text.empty()) return std::string{};
+        return parse_tap_name(text);
+      });
+    }
+  }
+}
+
 void read_metrics(DocumentReader& reader, const Field& field, MetricsConfig& metrics) {
   for (const Field& entry : reader.entries(field, {"listen"})) {
     metrics = reader.scalar(entry, parse_metrics_listen);
@@ -152,7 +165,7 @@ void read_log(DocumentReader& reader, const Field& field, Config& config) {
 void read_document(DocumentReader& reader, const Field& root, Config& config) {
   for (const Field& entry :
        reader.entries(root, {"interfaces", "gateway", "routes", "arp", "ipv4", "tap", "ipc",
-                             "metrics", "tcp", "services", "fault_injection", "log"})) {
+                             "metrics", "host_nat", "tcp", "services", "fault_injection", "log"})) {
     if (entry.key == "interfaces") {
       config.interfaces.clear();
       for (const Field& item : reader.items(entry)) {
@@ -174,6 +187,8 @@ void read_document(DocumentReader& reader, const Field& root, Config& config) {
       read_ipc(reader, entry, config.ipc);
     } else if (entry.key == "metrics") {
       read_metrics(reader, entry, config.metrics);
+    } else if (entry.key == "host_nat") {
+      read_host_nat(reader, entry, config.host_nat);
     } else if (entry.key == "tcp") {
       read_tcp(reader, entry, config.tcp);
     } else if (entry.key == "services") {

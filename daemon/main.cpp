@@ -18,6 +18,7 @@
 #include "daemon/device.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/fault_path.hpp"
+#include "daemon/host_nat.hpp"
 #include "daemon/log.hpp"
 #include "daemon/services/services.hpp"
 #include "daemon/settings.hpp"
@@ -102,6 +103,17 @@ int run(const config::Config& config, Logger& log, ConfigSource reload) {
     log.error(ready.error());
     close_devices(devices, log);
     return kExitStartupFailure;
+  }
+  // Host-side forwarding and NAT, undone when `host_nat` goes out of scope on any return.
+  std::unique_ptr<HostNat> host_nat;
+  if (config.host_nat.enabled) {
+    auto enabled = HostNat::enable(config, log);
+    if (!enabled) {
+      log.error(enabled.error());
+      close_devices(devices, log);
+      return kExitStartupFailure;
+    }
+    host_nat = std::move(*enabled);
   }
   services::Services services{stack.tcp(), TAPSTACK_VERSION, steady_now()};
   if (auto started = start_services(config, services, log); !started) {

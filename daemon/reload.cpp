@@ -68,6 +68,7 @@ void warn_restart_needed(const config::Config& running, const config::Config& ne
       {"ipc.socket", running.ipc.socket_path != next.ipc.socket_path},
       {"ipc.group", running.ipc.group != next.ipc.group},
       {"fault_injection", running.fault_injection != next.fault_injection},
+      {"host_nat", running.host_nat != next.host_nat},
       {"tcp.ephemeral_ports", running.tcp.ephemeral_first != next.tcp.ephemeral_first ||
                                   running.tcp.ephemeral_last != next.tcp.ephemeral_last},
   };

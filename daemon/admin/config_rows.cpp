@@ -128,6 +128,8 @@ Table config_table(const config::Config& config) {
   table.add_row({"fault_injection.seed", std::to_string(config.fault_injection.seed)});
   add_faults(table, "fault_injection.rx.", config.fault_injection.rx);
   add_faults(table, "fault_injection.tx.", config.fault_injection.tx);
+  table.add_row({"host_nat.enabled", yes_no(config.host_nat.enabled)});
+  table.add_row({"host_nat.uplink", config.host_nat.uplink});
   table.add_row({"log.level", std::string{config::to_string(config.log_level)}});
   return table;
 }

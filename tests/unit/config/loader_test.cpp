@@ -108,7 +108,7 @@ TEST(LoadConfigErrors, UnknownKeysListTheKnownOnes) {
   EXPECT_EQ(load_error("log: {level: info}\nloglevel: debug\n"),
             "test.yaml:2:1: unknown key \"loglevel\" at the top level (known: interfaces, gateway, "
             "routes, "
-            "arp, ipv4, tap, ipc, metrics, tcp, services, fault_injection, log)");
+            "arp, ipv4, tap, ipc, metrics, host_nat, tcp, services, fault_injection, log)");
   EXPECT_EQ(load_error("ipv4:\n  ttl: 5\n"),
             "test.yaml:2:3: unknown key \"ttl\" in ipv4 (known: default_ttl, reassembly_timeout, "
             "reassembly_memory)");
