@@ -61,6 +61,9 @@ struct IpcConfig {
   std::uint32_t max_clients = 1024;
   std::uint32_t max_sockets_per_client = 4096;
   std::uint32_t max_sockets = 65536;
+  // Ports below it need a client running as root to bind (Linux's
+  // net.ipv4.ip_unprivileged_port_start); 0: anyone may bind any port.
+  std::uint16_t unprivileged_port_start = 1024;
 
   bool operator==(const IpcConfig&) const = default;
 };

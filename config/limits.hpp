@@ -32,6 +32,7 @@ inline constexpr Range<Duration> kArpRetransmitInterval{100ms, 1min};
 inline constexpr Range<std::uint32_t> kArpMaxRequests{1, 100};
 inline constexpr Range<std::uint32_t> kIpcMaxClients{1, 65536};
 inline constexpr Range<std::uint32_t> kIpcMaxSockets{1, 1048576};
+inline constexpr Range<std::uint16_t> kUnprivilegedPortStart{0, 65535};
 inline constexpr Range<std::uint32_t> kArpMaxEntries{1, 65536};
 inline constexpr Range<std::uint32_t> kArpMaxPendingPackets{1, 1024};
 

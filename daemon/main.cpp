@@ -127,6 +127,7 @@ int run(const config::Config& config, Logger& log, ConfigSource reload) {
   ipc.max_clients = config.ipc.max_clients;
   ipc.max_sockets_per_client = config.ipc.max_sockets_per_client;
   ipc.max_sockets = config.ipc.max_sockets;
+  ipc.unprivileged_port_start = config.ipc.unprivileged_port_start;
   ipc.tcp = settings.tcp;
   ipc.udp = settings.udp;
   const auto ran = run_event_loop(stack, devices, services, faults ? &*faults : nullptr, ipc, log,

@@ -30,9 +30,10 @@ struct IpcServerSettings {
   std::size_t max_clients = 1024;
   std::size_t max_sockets_per_client = 4096;
   std::size_t max_sockets = 65536;
-  std::size_t requests_per_turn = 64;       // per client, for fairness
-  std::size_t bytes_per_turn = 256 * 1024;  // per socket and direction, for fairness
-  TcpSettings tcp;                          // the stack's defaults, for getsockopt
+  std::uint16_t unprivileged_port_start = 1024;  // below: bind needs uid 0 (EACCES)
+  std::size_t requests_per_turn = 64;            // per client, for fairness
+  std::size_t bytes_per_turn = 256 * 1024;       // per socket and direction, for fairness
+  TcpSettings tcp;                               // the stack's defaults, for getsockopt
   UdpSettings udp;
 };
 

@@ -148,6 +148,14 @@ Outcome RequestHandler::create_socket(const ipc::SocketRequest& request) {
 }
 
 RequestHandler::Reply RequestHandler::on_socket(IpcSocket& socket, const ipc::Body& body) {
+  // Privileged ports, as Linux's ip_unprivileged_port_start: the caller's uid is all the daemon
+  // knows of its privileges (SO_PEERCRED), so root may, others get EACCES.
+  if (const auto* r = std::get_if<ipc::BindRequest>(&body);
+      r != nullptr && r->local.port != 0 &&
+      r->local.port < server_.settings_.unprivileged_port_start &&
+      session_.credentials().uid != 0) {
+    return Reply{type_, EACCES, ipc::Empty{}};
+  }
   if (socket.is_udp()) return on_udp_socket(socket, body);
   if (const auto* r = std::get_if<ipc::BindRequest>(&body)) return bind(socket, r->local);
   if (const auto* r = std::get_if<ipc::ListenRequest>(&body)) return listen(socket, r->backlog);

@@ -111,3 +111,44 @@ class CtlTest(ShimTestCase):
         refused = self.ctl("status", user=65534)
         self.assertEqual(refused.returncode, 1)
         self.assertIn("Permission denied", refused.stderr)
+
+
+BIND_PORTS = """
+import errno, socket
+for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+    for port in (80, 8080):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("0.0.0.0", port))
+            print(kind.name, port, "bound")
+        except OSError as error:
+            print(kind.name, port, errno.errorcode[error.errno])
+        s.close()
+"""
+
+
+class PrivilegedPortsTest(ShimTestCase):
+    """ipc.group opens the socket to a group; binding below ipc.unprivileged_port_start needs
+    root, as on Linux (EACCES)."""
+
+    def before_daemon_start(self) -> tuple[str, ...]:
+        config = self.scratch / "group.yaml"
+        config.write_text("ipc:\n  group: nogroup\n")
+        self.scratch.chmod(0o755)  # the socket's directory: searchable, the socket 0660
+        return ("--config", str(config))
+
+    def bind_ports(self, *user: str) -> list[str]:
+        argv = [*user, "env", f"TAPSTACK_SOCKET={self.ipc_socket}", str(netns.TAPSTACK_RUN),
+                PYTHON, "-c", BIND_PORTS]
+        done = self.namespace.run(argv)
+        self.assertEqual(done.returncode, 0, done.stderr + self.daemon.log_tail())
+        return done.stdout.splitlines()
+
+    def test_ports_below_1024_need_root(self) -> None:
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        self.assertEqual(self.bind_ports(*nobody), [
+            "SOCK_STREAM 80 EACCES", "SOCK_STREAM 8080 bound",
+            "SOCK_DGRAM 80 EACCES", "SOCK_DGRAM 8080 bound"])
+        self.assertEqual(self.bind_ports(), [
+            "SOCK_STREAM 80 bound", "SOCK_STREAM 8080 bound",
+            "SOCK_DGRAM 80 bound", "SOCK_DGRAM 8080 bound"])
