@@ -1,7 +1,9 @@
 // Interposed: getsockname, getpeername, setsockopt, getsockopt. Socket-level answers the
 // kernel gives from the socket itself (SO_DOMAIN, SO_TYPE, SO_PROTOCOL) come from the shim,
 // TCP_INFO and TCP_MAXSEG from the daemon's tcp_info, the rest from the daemon (PROTOCOL.md
-// §2.1). Unsupported options fail with ENOPROTOOPT.
+// §2.1). Unsupported options fail with ENOPROTOOPT. SO_RCVLOWAT is not in the protocol: it is
+// applied to the data channel (the program's fd) with libc, since the daemon writes the stream's
+// bytes there and the channel's receive queue is the one recv(2) waits on.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -157,6 +159,9 @@ int getsockopt_tapstack(int fd, ipc::SocketKind kind, int level, int name, void*
   if (level == SOL_SOCKET && name == SO_PROTOCOL) {
     return put_int(udp ? IPPROTO_UDP : IPPROTO_TCP, value, length);
   }
+  if (level == SOL_SOCKET && name == SO_RCVLOWAT) {
+    return libc().getsockopt(fd, level, name, value, length);
+  }
   auto client = ShimState::instance().client();
   if (!client) return fail(client.error());
   const ipc::Socket socket = ShimState::socket_of(fd);
@@ -190,6 +195,11 @@ int getsockopt_tapstack(int fd, ipc::SocketKind kind, int level, int name, void*
 }
 
 int setsockopt_tapstack(int fd, int level, int name, const void* value, socklen_t length) {
+  // socket(7): a blocking recv waits for SO_RCVLOWAT bytes; the Unix stream channel honours it
+  // for recv as TCP does (a negative value reads back as INT_MAX there, as a capped one on TCP).
+  if (level == SOL_SOCKET && name == SO_RCVLOWAT) {
+    return libc().setsockopt(fd, level, name, value, length);
+  }
   const auto option = protocol_option(level, name);
   if (!option) return fail(ENOPROTOOPT);
   const socklen_t needed = *option == SocketOption::so_linger        ? sizeof(linger)
