@@ -1,7 +1,9 @@
 // Interposed: getsockname, getpeername, setsockopt, getsockopt. Socket-level answers the
 // kernel gives from the socket itself (SO_DOMAIN, SO_TYPE, SO_PROTOCOL) come from the shim,
 // TCP_INFO and TCP_MAXSEG from the daemon's tcp_info, the rest from the daemon (PROTOCOL.md
-// §2.1). Unsupported options fail with ENOPROTOOPT.
+// §2.1). Unsupported options fail with ENOPROTOOPT. SO_RCVLOWAT, SO_RCVTIMEO and SO_SNDTIMEO
+// are not in the protocol: they are applied to the data channel (the program's fd) with libc,
+// since the daemon writes the stream's bytes there and recv(2)/send(2) block on the channel.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -10,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <string_view>
 
 #include "shim/datagram_io.hpp"
 #include "shim/libc_calls.hpp"
@@ -116,10 +119,32 @@ void decode_value(SocketOption option, const ipc::OptionValue& wire, void* value
   *length = static_cast<socklen_t>(size);
 }
 
+// socket(7) options whose whole effect is on how recv/send block on the fd.
+bool is_channel_option(int level, int name) {
+  return level == SOL_SOCKET && (name == SO_RCVLOWAT || name == SO_RCVTIMEO || name == SO_SNDTIMEO);
+}
+
+// socket(7) getsockopt: a buffer shorter than an int gets the value's first bytes, as Linux's
+// sk_getsockopt copies min(length, sizeof(int)); it is not an error.
 int put_int(int value, void* out, socklen_t* length) {
-  if (out == nullptr || length == nullptr || *length < sizeof(int)) return fail(EINVAL);
-  std::memcpy(out, &value, sizeof value);
-  *length = sizeof value;
+  if (out == nullptr || length == nullptr) return fail(EFAULT);
+  const socklen_t size = std::min<socklen_t>(*length, sizeof value);
+  std::memcpy(out, &value, size);
+  *length = size;
+  return 0;
+}
+
+bool is_newreno(const ipc::OptionValue& name) {
+  constexpr std::string_view kNewReno = "newreno";
+  return name.size() == kNewReno.size() &&
+         std::equal(name.begin(), name.end(), kNewReno.begin(),
+                    [](std::byte b, char c) { return std::to_integer<char>(b) == c; });
+}
+
+int put_name(std::string_view name, void* out, socklen_t* length) {
+  const std::size_t size = std::min<std::size_t>(name.size(), *length);
+  std::memcpy(out, name.data(), size);
+  *length = static_cast<socklen_t>(size);
   return 0;
 }
 
@@ -157,6 +182,10 @@ int getsockopt_tapstack(int fd, ipc::SocketKind kind, int level, int name, void*
   if (level == SOL_SOCKET && name == SO_PROTOCOL) {
     return put_int(udp ? IPPROTO_UDP : IPPROTO_TCP, value, length);
   }
+  if (is_channel_option(level, name)) return libc().getsockopt(fd, level, name, value, length);
+  // ip(7): Linux's UDP getsockopt hands other levels to ip_getsockopt, which says EOPNOTSUPP
+  // (setsockopt says ENOPROTOOPT).
+  if (udp && level == IPPROTO_TCP) return fail(EOPNOTSUPP);
   auto client = ShimState::instance().client();
   if (!client) return fail(client.error());
   const ipc::Socket socket = ShimState::socket_of(fd);
@@ -185,11 +214,20 @@ int getsockopt_tapstack(int fd, ipc::SocketKind kind, int level, int name, void*
   if (!option) return fail(ENOPROTOOPT);
   const auto got = (*client)->get_option(socket, *option);
   if (!got) return fail(got.error());
+  if (*option == SocketOption::tcp_congestion && is_newreno(*got)) {
+    // Linux's name for its NewReno (RFC 6582) module is "reno": a program that set "reno" reads
+    // back "reno", as on the kernel.
+    return put_name("reno", value, length);
+  }
   decode_value(*option, *got, value, length);
   return 0;
 }
 
 int setsockopt_tapstack(int fd, int level, int name, const void* value, socklen_t length) {
+  // socket(7): a blocking recv waits for SO_RCVLOWAT bytes, or until SO_RCVTIMEO; the Unix
+  // stream channel honours both for recv as TCP does. Its poll ignores SO_RCVLOWAT (see
+  // test_sockopts.py), and SO_SNDTIMEO does not bound connect(2) here.
+  if (is_channel_option(level, name)) return libc().setsockopt(fd, level, name, value, length);
   const auto option = protocol_option(level, name);
   if (!option) return fail(ENOPROTOOPT);
   const socklen_t needed = *option == SocketOption::so_linger        ? sizeof(linger)

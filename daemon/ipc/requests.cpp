@@ -1,5 +1,6 @@
 #include "daemon/ipc/requests.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <vector>
@@ -63,7 +64,9 @@ ipc::TcpInfo tcp_info_of(const TcpConnectionInfo& c) {
   info.rcv_wscale = c.rcv_wscale;
   info.rto_us = micros(c.rto);
   info.snd_mss = c.smss;
-  info.rtt_us = c.srtt ? micros(*c.srtt) : 0;
+  // Linux keeps a sampled srtt_us at least 1 (tcp_rtt_estimator); ours, from millisecond
+  // timestamps (RFC 7323 §4), is 0 for a sub-millisecond path.
+  info.rtt_us = c.srtt ? std::max<std::uint32_t>(micros(*c.srtt), 1) : 0;
   info.rttvar_us = micros(c.rttvar);
   const std::uint32_t mss = std::max<std::uint32_t>(c.smss, 1);
   info.snd_cwnd = c.cwnd / mss;
