@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
       "  sockets              TCP and UDP sockets, like ss -tuanpie\n"
       "  stats                every counter, drop reasons included, like nstat -a\n"
       "  config               the configuration in effect, one key per line\n"
+      "  addr | routes | neigh  addresses, routing table, ARP table (like ip address/route/neigh)\n"
+      "  address add|del IFNAME ADDRESS  add A.B.C.D/N or remove A.B.C.D at run time\n"
       "  log-level [LEVEL]    show or set the log level (trace, debug, info, warn, error)",
       "tapstackctl"};
   std::string socket_path = default_socket();
