@@ -60,7 +60,11 @@ void DataChannel::shut_write() {
 
 bool DataChannel::hung_up() {
   pollfd p{fd(), POLLIN, 0};
-  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0;
+  if (::poll(&p, 1, 0) != 1 || (p.revents & (POLLHUP | POLLERR)) == 0) return false;
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(fd(), SOL_SOCKET, SO_ERROR, &error, &length) == 0) note_error(error);
+  return true;
 }
 
 Pump DataChannel::to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
@@ -70,7 +74,11 @@ Pump DataChannel::to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte
   while (budget > 0) {
     const std::size_t want = std::min(scratch.size(), budget);
     const ssize_t peeked = ::recv(fd(), scratch.data(), want, MSG_PEEK | MSG_DONTWAIT);
-    if (peeked < 0) return would_block(errno) ? Pump::channel_empty : Pump::channel_hung_up;
+    if (peeked < 0) {
+      if (would_block(errno)) return Pump::channel_empty;
+      note_error(errno);
+      return Pump::channel_hung_up;
+    }
     if (peeked == 0) {
       read_eof = true;
       return hung_up() ? Pump::channel_hung_up : Pump::channel_eof;
@@ -130,7 +138,11 @@ Pump DataChannel::drain(std::span<std::byte> scratch) {
   if (read_eof) return Pump::stopped;
   for (int round = 0; round < 16; ++round) {
     const ssize_t n = ::recv(fd(), scratch.data(), scratch.size(), MSG_DONTWAIT);
-    if (n < 0) return would_block(errno) ? Pump::channel_empty : Pump::channel_hung_up;
+    if (n < 0) {
+      if (would_block(errno)) return Pump::channel_empty;
+      note_error(errno);
+      return Pump::channel_hung_up;
+    }
     if (n == 0) {
       read_eof = true;
       return hung_up() ? Pump::channel_hung_up : Pump::channel_eof;

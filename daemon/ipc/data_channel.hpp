@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -51,6 +52,10 @@ class DataChannel {
   bool write_shut() const { return write_shut_; }
   // True when every client fd is closed (POLLHUP on the daemon end).
   bool hung_up();
+  // The program's last close left bytes unread in its end: Linux's unix_release_sock() then
+  // sets ECONNRESET on the peer, our end. A TCP socket closed so must reset its connection, as
+  // the kernel resets one closed with unread data (RFC 9293 §3.10.4, Linux tcp_close()).
+  bool closed_with_unread_data() const { return unread_on_close_; }
 
   // Channel -> TCP: at most `budget` bytes.
   Pump to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch, std::size_t budget,
@@ -91,6 +96,12 @@ class DataChannel {
   FileIdentity client_;
   std::size_t filler_;
   bool write_shut_ = false;
+  bool unread_on_close_ = false;
+
+  // A failed read or SO_ERROR on our end: ECONNRESET is the unread-data mark above.
+  void note_error(int error) {
+    if (error == ECONNRESET) unread_on_close_ = true;
+  }
 };
 
 // Makes a socket pair of `type` (SOCK_STREAM or SOCK_SEQPACKET): the daemon end non-blocking,

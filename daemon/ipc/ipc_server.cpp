@@ -259,8 +259,9 @@ void IpcServer::close_socket(IpcSocket& socket, Instant now) {
     udp_.close(*socket.handle);
   } else if (socket.handle) {
     by_handle_.erase(handle_key(*socket.handle));
-    // SO_LINGER on with 0 s: reset instead of the graceful close (as Linux).
-    if (socket.linger_seconds == 0) {
+    // SO_LINGER on with 0 s, or the program closed with received bytes unread: reset instead
+    // of the graceful close (as Linux).
+    if (socket.linger_seconds == 0 || socket.channel.closed_with_unread_data()) {
       tcp_.abort(*socket.handle, now);
     } else {
       tcp_.close(*socket.handle, now);

@@ -26,6 +26,42 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 """
 
+JUDGE_PORT = 8108
+
+# The peer of api_edges.py: for each case, what it saw of the client's connection.
+JUDGE = """
+import socket, threading, time
+seen = {{}}
+def serve(c):
+    with c:
+        f = c.makefile("rb")
+        words = f.readline().decode().split()
+        if words[0] == "report":
+            for _ in range(100):
+                if words[1] in seen:
+                    break
+                time.sleep(0.05)
+            c.sendall((seen.pop(words[1], "nothing") + "\\n").encode())
+            return
+        case = words[1]
+        if case == "unread":
+            c.sendall(b"u" * 1000)
+        data = b""
+        try:
+            while chunk := f.read1(65536):
+                data += chunk
+            seen[case] = "eof after " + repr(data)
+        except ConnectionResetError:
+            seen[case] = "reset"
+        if case == "halfclose":
+            c.sendall(b"bye")
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("{host}", {port})); s.listen(64)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"""
+
 # (key pattern, value under tapstack, why). Everything else must be equal to the kernel's.
 KNOWN_DIFFERENCES = [
     # PROTOCOL.md §2.1: no load balancing between listeners yet, so SO_REUSEPORT=1 is refused.
@@ -48,10 +84,13 @@ class SockoptsTest(ShimTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.spawn([PYTHON, "-c", ECHO_SERVER.format(host=HOST_ADDRESS, port=ECHO_PORT)])
+        self.spawn([PYTHON, "-c", JUDGE.format(host=HOST_ADDRESS, port=JUDGE_PORT)])
         self.wait_for_port(HOST_ADDRESS, ECHO_PORT)
+        self.wait_for_port(HOST_ADDRESS, JUDGE_PORT)
 
-    def run_both(self, program: str) -> tuple[dict, dict]:
-        argv = [PYTHON, str(HERE / program), HOST_ADDRESS, str(ECHO_PORT)]
+    def run_both(self, program: str, *ports: int) -> tuple[dict, dict]:
+        argv = [PYTHON, str(HERE / program), HOST_ADDRESS,
+                *[str(port) for port in ports or (ECHO_PORT,)]]
         kernel = self.namespace.run(argv)
         self.assertEqual(kernel.returncode, 0, kernel.stdout + kernel.stderr)
         tapstack = self.run_shim(argv)
@@ -89,6 +128,21 @@ class SockoptsTest(ShimTestCase):
         self.assertEqual(kernel["et.unread, no new data"], [])
         self.assertEqual(kernel["lt.unread, still reported"], [["sock", 1]])
         self.assertEqual(kernel["select 1000.after echo"], [[1000], [1000]])
+        differences = self.differences(kernel, tapstack)
+        self.assertEqual(differences, [], "\n" + "\n".join(differences))
+
+    def test_close_shutdown_dup_exec_fork_and_threads_match_the_kernel(self) -> None:
+        kernel, tapstack = self.run_both("api_edges.py", JUDGE_PORT, ECHO_PORT)
+        # What the kernel does, so that equality means the right thing.
+        self.assertEqual(kernel["unread_data_resets"], {"peer": "reset"})
+        self.assertEqual(kernel["linger_zero_resets"], {"peer": "reset"})
+        self.assertEqual(kernel["half_close"], {"answer": "bye", "peer": "eof after b'hello'"})
+        self.assertEqual(kernel["peek_and_waitall"],
+                         {"peeked": "abc", "first": "abc", "waitall": 5003})
+        self.assertEqual(kernel["dup_and_shut_read"], {"dup": "via dup", "after_shut_rd": ""})
+        self.assertEqual(kernel["exec_and_fork"], {"exec": "from the exec'd child",
+                                                   "fork_ok": True, "parent": "parent still"})
+        self.assertEqual(kernel["threads"], {"threads": 8, "echoed": 400})
         differences = self.differences(kernel, tapstack)
         self.assertEqual(differences, [], "\n" + "\n".join(differences))
 

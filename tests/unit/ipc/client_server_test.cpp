@@ -321,6 +321,37 @@ TEST(IpcClientServer, LingerZeroCloseResetsThePeer) {
   EXPECT_EQ(*h.peer().first()->error, SocketError::connection_reset);
 }
 
+TEST(IpcClientServer, ClosingWithUnreadDataResetsThePeer) {
+  IpcHarness h;
+  h.peer().listen(7, false);
+  auto client = h.client();
+  const Socket s = connected_socket(h, *client, kPeerEcho);
+  ASSERT_TRUE(h.run_until([&] { return h.peer().first() != nullptr; }));
+  h.peer().first()->to_send = "unread by the program";
+  // The bytes reach the program's end of the channel, where it never reads them.
+  ASSERT_TRUE(h.run_until([&] { return (poll_now(s.fd, POLLIN) & POLLIN) != 0; }));
+  ::close(s.fd);
+  ASSERT_TRUE(h.run_until([&] { return h.peer().first()->error.has_value(); }));
+  EXPECT_EQ(*h.peer().first()->error, SocketError::connection_reset);
+}
+
+TEST(IpcClientServer, ClosingAfterReadingEverythingEndsWithFin) {
+  IpcHarness h;
+  h.peer().listen(7, false);
+  auto client = h.client();
+  const Socket s = connected_socket(h, *client, kPeerEcho);
+  ASSERT_TRUE(h.run_until([&] { return h.peer().first() != nullptr; }));
+  h.peer().first()->to_send = "read by the program";
+  std::string got;
+  ASSERT_TRUE(h.run_until([&] {
+    read_some(s.fd, got);
+    return got == "read by the program";
+  }));
+  ::close(s.fd);
+  ASSERT_TRUE(h.run_until([&] { return h.peer().first()->fin; }));
+  EXPECT_FALSE(h.peer().first()->error.has_value());
+}
+
 TEST(IpcClientServer, PeerResetReachesTheProgramAsEofAndSoError) {
   IpcHarness h;
   h.peer().listen(7, false);
