@@ -9,7 +9,6 @@
 //
 // No ReentryGuard is taken here: the resolver's socket calls must reach the shim.
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <netdb.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include "shim/dns/addrinfo_list.hpp"
 #include "shim/dns/hostent_buffer.hpp"
 #include "shim/dns/name_resolver.hpp"
+#include "shim/libc_calls.hpp"
 #include "shim/shim_state.hpp"
 
 namespace tapstack::shim {
@@ -38,27 +38,14 @@ struct ResolverCalls {
   int (*gethostbyname2_r)(const char*, int, hostent*, char*, size_t, hostent**, int*);
 };
 
-template <typename F>
-void resolve(F*& target, const char* name) {
-  void* symbol = ::dlsym(RTLD_NEXT, name);
-  if (symbol == nullptr) {
-    const char prefix[] = "tapstack shim: the C library has no ";
-    (void)!::write(2, prefix, sizeof prefix - 1);
-    (void)!::write(2, name, std::strlen(name));
-    (void)!::write(2, "\n", 1);
-    std::abort();
-  }
-  target = reinterpret_cast<F*>(symbol);
-}
-
 const ResolverCalls& real() {
   static const ResolverCalls calls = [] {
     ResolverCalls c{};
-    resolve(c.getaddrinfo, "getaddrinfo");
-    resolve(c.gethostbyname, "gethostbyname");
-    resolve(c.gethostbyname2, "gethostbyname2");
-    resolve(c.gethostbyname_r, "gethostbyname_r");
-    resolve(c.gethostbyname2_r, "gethostbyname2_r");
+    resolve_next(c.getaddrinfo, "getaddrinfo");
+    resolve_next(c.gethostbyname, "gethostbyname");
+    resolve_next(c.gethostbyname2, "gethostbyname2");
+    resolve_next(c.gethostbyname_r, "gethostbyname_r");
+    resolve_next(c.gethostbyname2_r, "gethostbyname2_r");
     return c;
   }();
   return calls;

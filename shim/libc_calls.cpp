@@ -7,10 +7,8 @@
 #include <cstring>
 
 namespace tapstack::shim {
-namespace {
 
-template <typename F>
-void resolve(F*& target, const char* name) {
+void* next_symbol(const char* name) {
   void* symbol = ::dlsym(RTLD_NEXT, name);
   if (symbol == nullptr) {
     const char prefix[] = "tapstack shim: the C library has no ";
@@ -19,35 +17,37 @@ void resolve(F*& target, const char* name) {
     (void)!::write(2, "\n", 1);
     std::abort();
   }
-  target = reinterpret_cast<F*>(symbol);
+  return symbol;
 }
+
+namespace {
 
 LibcCalls load() {
   LibcCalls c{};
-  resolve(c.socket, "socket");
-  resolve(c.bind, "bind");
-  resolve(c.listen, "listen");
-  resolve(c.connect, "connect");
-  resolve(c.accept, "accept");
-  resolve(c.accept4, "accept4");
-  resolve(c.getsockname, "getsockname");
-  resolve(c.getpeername, "getpeername");
-  resolve(c.setsockopt, "setsockopt");
-  resolve(c.getsockopt, "getsockopt");
-  resolve(c.shutdown, "shutdown");
-  resolve(c.read, "read");
-  resolve(c.readv, "readv");
-  resolve(c.recv, "recv");
-  resolve(c.recvfrom, "recvfrom");
-  resolve(c.recvmsg, "recvmsg");
-  resolve(c.sendto, "sendto");
-  resolve(c.sendmsg, "sendmsg");
-  resolve(c.write, "write");
-  resolve(c.writev, "writev");
-  resolve(c.send, "send");
-  resolve(c.sendmmsg, "sendmmsg");
-  resolve(c.recvmmsg, "recvmmsg");
-  resolve(c.ioctl, "ioctl");
+  resolve_next(c.socket, "socket");
+  resolve_next(c.bind, "bind");
+  resolve_next(c.listen, "listen");
+  resolve_next(c.connect, "connect");
+  resolve_next(c.accept, "accept");
+  resolve_next(c.accept4, "accept4");
+  resolve_next(c.getsockname, "getsockname");
+  resolve_next(c.getpeername, "getpeername");
+  resolve_next(c.setsockopt, "setsockopt");
+  resolve_next(c.getsockopt, "getsockopt");
+  resolve_next(c.shutdown, "shutdown");
+  resolve_next(c.read, "read");
+  resolve_next(c.readv, "readv");
+  resolve_next(c.recv, "recv");
+  resolve_next(c.recvfrom, "recvfrom");
+  resolve_next(c.recvmsg, "recvmsg");
+  resolve_next(c.sendto, "sendto");
+  resolve_next(c.sendmsg, "sendmsg");
+  resolve_next(c.write, "write");
+  resolve_next(c.writev, "writev");
+  resolve_next(c.send, "send");
+  resolve_next(c.sendmmsg, "sendmmsg");
+  resolve_next(c.recvmmsg, "recvmmsg");
+  resolve_next(c.ioctl, "ioctl");
   return c;
 }
 

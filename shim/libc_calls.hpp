@@ -39,4 +39,13 @@ struct LibcCalls {
 // Resolved once, on first use; aborts with a message if the C library lacks one of them.
 const LibcCalls& libc();
 
+// The next definition of `name` after the shim (dlsym RTLD_NEXT): the C library's. Aborts with
+// a message when there is none: the shim cannot work without the function it wraps.
+void* next_symbol(const char* name);
+
+template <typename F>
+void resolve_next(F*& target, const char* name) {
+  target = reinterpret_cast<F*>(next_symbol(name));
+}
+
 }  // namespace tapstack::shim
