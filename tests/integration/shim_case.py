@@ -10,6 +10,20 @@ from pathlib import Path
 import netns
 from netns import DaemonTestCase, wait_until
 
+# A kernel-side TCP echo server (format with host and port), one thread per connection.
+ECHO_SERVER = """
+import socket, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("{host}", {port})); s.listen(64)
+def serve(c):
+    with c:
+        while data := c.recv(65536):
+            c.sendall(data)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"""
+
 
 class ShimTestCase(DaemonTestCase):
     """A daemon in its namespace, with loopback up and helpers to run programs under tapstack-run."""

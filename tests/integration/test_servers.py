@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 
 import netns
-import test_shim
 from netns import HERE, HOST_ADDRESS, PYTHON, STACK_ADDRESS, wait_until
-from shim_case import ShimTestCase
+from shim_case import ECHO_SERVER, ShimTestCase
 
 NGINX_PORT = 8081
 ASYNCIO_ECHO_PORT = 7007
@@ -166,7 +165,7 @@ class ServersTest(ShimTestCase):
         return done.stdout
 
     def start_kernel_echo(self) -> None:
-        echo = self.start("echo", [PYTHON, "-c", test_shim.ECHO_SERVER.format(
+        echo = self.start("echo", [PYTHON, "-c", ECHO_SERVER.format(
             host=HOST_ADDRESS, port=KERNEL_ECHO_PORT)])
         self.wait_for_server("echo", echo, HOST_ADDRESS, KERNEL_ECHO_PORT)
 

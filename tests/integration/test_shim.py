@@ -15,25 +15,13 @@ from pathlib import Path
 
 import netns
 from netns import HERE, HOST_ADDRESS, PYTHON, STACK_ADDRESS, DaemonTestCase, wait_until
-from shim_case import ShimTestCase
+from shim_case import ECHO_SERVER, ShimTestCase
 
 KERNEL_HTTP_PORT = 8080
 KERNEL_ECHO_PORT = 8007
 CLOSED_PORT = 8009
 SHIM_HTTP_PORT = 8000
 
-ECHO_SERVER = """
-import socket, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("{host}", {port})); s.listen(64)
-def serve(c):
-    with c:
-        while data := c.recv(65536):
-            c.sendall(data)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-"""
 
 
 class ShimTest(ShimTestCase):

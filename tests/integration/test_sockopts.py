@@ -9,22 +9,10 @@ import json
 import re
 
 from netns import HERE, HOST_ADDRESS, PYTHON
-from shim_case import ShimTestCase
+from shim_case import ECHO_SERVER, ShimTestCase
 
 ECHO_PORT = 8107
 
-ECHO_SERVER = """
-import socket, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("{host}", {port})); s.listen(64)
-def serve(c):
-    with c:
-        while data := c.recv(65536):
-            c.sendall(data)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-"""
 
 JUDGE_PORT = 8108
 
