@@ -103,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (at + 3 <= size) {
     const std::uint8_t flags = data[at];
     const std::size_t length =
-        std::min<std::size_t>((data[at + 1] << 8) | data[at + 2], size - at - 3);
+        std::min<std::size_t>((std::size_t{data[at + 1]} << 8) | data[at + 2], size - at - 3);
     const auto packet = std::as_bytes(std::span{data + at + 3, length});
     at += 3 + length;
     const int fd = (flags & 1) == 0 ? -1 : received.empty() ? spare[0] : received.back().get();
