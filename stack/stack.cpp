@@ -7,7 +7,8 @@
 
 namespace tapstack {
 
-void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back) {
+void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back,
+                          bool checksum_offloaded) {
   counters.add(Counter::eth_rx_frames);
   const auto eth = wire::EthernetHeader::parse(frame);
   if (!eth) {
@@ -26,7 +27,12 @@ void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now, 
       arp.receive(interface, payload, now);
       return;
     case wire::EtherType::ipv4:
-      if (const auto datagram = ipv4.receive(interface, payload, broadcast, now, looped_back)) {
+      if (auto datagram = ipv4.receive(interface, payload, broadcast, now, looped_back)) {
+        // Only a whole packet: the device's word covers no datagram put together here.
+        if (checksum_offloaded && !datagram->header.empty()) {
+          datagram->checksum_offloaded = true;
+          counters.add(Counter::ipv4_rx_checksum_offloaded);
+        }
         deliver(*datagram, now);
       }
       return;
@@ -63,6 +69,8 @@ InterfaceId Stack::add_interface(const InterfaceSettings& settings, Instant now)
   assert(settings.mtu <= impl_->settings.max_mtu && settings.mtu >= 68);
   Interface& interface = impl_->interfaces.add(settings.mac, settings.mtu, settings.addresses,
                                                impl_->settings.neighbor, impl_->counters);
+  assert(!settings.offloads || impl_->settings.gso_buffer_count > 0);
+  interface.offloads = settings.offloads;
   for (const Ipv4Cidr& cidr : settings.addresses) {
     impl_->routes.add(Route{Ipv4Cidr{cidr.network(), cidr.prefix_len()}, std::nullopt, interface.id,
                             cidr.address()});
@@ -91,10 +99,11 @@ bool Stack::add_static_route(Ipv4Cidr prefix, Ipv4Addr gateway) {
   return false;
 }
 
-void Stack::receive(InterfaceId id, std::span<const std::byte> frame, Instant now) {
+void Stack::receive(InterfaceId id, std::span<const std::byte> frame, Instant now,
+                    bool checksum_offloaded) {
   Interface* interface = impl_->interfaces.find(id);
   assert(interface != nullptr);
-  impl_->receive(*interface, frame, now);
+  impl_->receive(*interface, frame, now, false, checksum_offloaded);
 }
 
 void Stack::poll(Instant now) {

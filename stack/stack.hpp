@@ -30,6 +30,10 @@ struct InterfaceSettings {
   MacAddr mac;
   std::uint16_t mtu = 1500;         // IP MTU: bytes after the Ethernet header
   std::vector<Ipv4Cidr> addresses;  // the stack's addresses; each adds an on-link route
+  // The device takes TCP segments up to 64 KB with partial checksums and cuts them (TSO), and
+  // TxFrame buffers carry the work left (PacketBuffer::offload). Needs StackSettings::
+  // gso_buffer_count > 0.
+  bool offloads = false;
 };
 
 struct StackSettings {
@@ -38,6 +42,9 @@ struct StackSettings {
   std::size_t tx_queue_frames = 1024;  // frames waiting for the device
   std::size_t tx_buffer_count = 2048;  // pool of TX buffers shared by all queues
   std::uint16_t max_mtu = 1500;        // sizes the TX buffers; no interface may exceed it
+  // 64 KB buffers for TCP segments the device cuts (TSO), beside the MTU-sized ones. When all
+  // are in use, TCP sends MTU-sized segments.
+  std::size_t gso_buffer_count = 0;
   NeighborSettings neighbor;
   ReassemblySettings reassembly;
   TcpSettings tcp;
@@ -88,8 +95,12 @@ class Stack {
   std::vector<NeighborSummary> neighbors(Instant now) const;
 
   // Processes one received Ethernet frame. The frame is borrowed for the duration of the call;
-  // anything kept is copied into bounded stack-owned storage.
-  void receive(InterfaceId interface, std::span<const std::byte> frame, Instant now);
+  // anything kept is copied into bounded stack-owned storage. `checksum_offloaded`: the device
+  // vouches for its TCP or UDP checksum (virtio-net DATA_VALID or NEEDS_CSUM: verified, or
+  // never computed because the packet comes from the host's memory), so it is not checked.
+  // The frame may then be a TCP segment larger than the MTU, coalesced by the host (GRO/TSO).
+  void receive(InterfaceId interface, std::span<const std::byte> frame, Instant now,
+               bool checksum_offloaded = false);
   // Runs timers due at `now` (ARP retries and aging, reassembly timeouts, TCP timers).
   void poll(Instant now);
   // The earliest instant at which poll() has work; kNever if none.

@@ -18,10 +18,13 @@
 namespace tapstack {
 namespace stack_detail {
 
-inline std::size_t tx_buffer_size(std::uint16_t max_mtu) {
-  const std::size_t bytes = kTxHeadroom + wire::EthernetHeader::kSize + max_mtu;
+inline std::size_t tx_buffer_size(std::size_t max_packet) {
+  const std::size_t bytes = kTxHeadroom + wire::EthernetHeader::kSize + max_packet;
   return (bytes + 63) / 64 * 64;
 }
+
+// The largest IPv4 datagram: a TCP segment for the device to cut (TSO) may reach it.
+inline constexpr std::size_t kMaxGsoPacket = 65535;
 
 }  // namespace stack_detail
 
@@ -31,9 +34,10 @@ struct Stack::Impl {
       : settings(s),
         random(s.seed),
         pool(s.tx_buffer_count, stack_detail::tx_buffer_size(s.max_mtu)),
+        gso_pool(s.gso_buffer_count, stack_detail::tx_buffer_size(stack_detail::kMaxGsoPacket)),
         tx_queue(s.tx_queue_frames),
         loopback(s.tx_queue_frames),
-        link(pool, tx_queue, loopback, counters),
+        link(pool, gso_pool, tx_queue, loopback, counters),
         arp(link, counters),
         ipv4(Ipv4Layer::Settings{s.default_ttl, s.reassembly}, interfaces, routes, arp, link,
              random, counters),
@@ -44,13 +48,15 @@ struct Stack::Impl {
     icmp.set_error_handler(static_cast<std::uint8_t>(wire::IpProtocol::udp), udp);
   }
 
-  void receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back = false);
+  void receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back = false,
+               bool checksum_offloaded = false);
   void deliver(const Ipv4Datagram& datagram, Instant now);
 
   StackSettings settings;
   Counters counters;
   Random random;
   BufferPool pool;
+  BufferPool gso_pool;  // 64 KB buffers for TSO (StackSettings::gso_buffer_count)
   RingQueue<TxFrame> tx_queue;
   RingQueue<TxFrame> loopback;  // packets to our own addresses, received at the next poll()
   InterfaceTable interfaces;

@@ -109,7 +109,7 @@ void ArpLayer::poll(Interface& interface, Instant now) {
 
 void ArpLayer::send(Interface& interface, wire::ArpOp op, Ipv4Addr sender_ip, MacAddr target_mac,
                     Ipv4Addr target_ip, MacAddr link_destination) {
-  auto buffer = link_.allocate();
+  auto buffer = link_.allocate(wire::ArpPacket::kSize);
   if (!buffer) return;
   wire::ArpPacket{op, interface.mac, sender_ip, target_mac, target_ip}.emit(
       buffer->append(wire::ArpPacket::kSize));

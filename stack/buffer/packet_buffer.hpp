@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <utility>
@@ -15,6 +16,15 @@
 namespace tapstack {
 
 class BufferPool;
+
+// Work a packet leaves for the device to finish (the virtio-net header's offloads, DESIGN.md §4),
+// kept with the buffer like sk_buff's csum_start and gso_size: the transport checksum, and the
+// cutting of one large TCP segment into segments of gso_size payload bytes (TSO).
+struct TxOffload {
+  std::uint16_t gso_size = 0;  // 0: send as it is
+  bool checksum_partial = false;
+  std::uint16_t checksum_offset = 0;  // of the checksum field from the transport header's start
+};
 
 class PacketBuffer {
  public:
@@ -60,6 +70,20 @@ class PacketBuffer {
   // Returns the slot to its pool; the handle becomes empty.
   void reset();
 
+  // The transport header starts `start` bytes into the data, its checksum field `field_offset`
+  // bytes into it holds the pseudo-header sum only, and the device computes the rest.
+  void mark_checksum_partial(std::size_t start, std::uint16_t field_offset) {
+    assert(start <= size());
+    offload_.checksum_partial = true;
+    offload_.checksum_offset = field_offset;
+    checksum_start_ = head_ + static_cast<std::uint32_t>(start);
+  }
+  // Where the transport header starts, from the front of the data as it is now (headers
+  // prepended since marking move it). Precondition: offload().checksum_partial.
+  std::size_t checksum_start() const { return checksum_start_ - head_; }
+  void set_gso_size(std::uint16_t size) { offload_.gso_size = size; }
+  const TxOffload& offload() const { return offload_; }
+
  private:
   friend class BufferPool;
   PacketBuffer(BufferPool* pool, std::byte* base, std::uint32_t capacity, std::uint32_t index,
@@ -77,6 +101,8 @@ class PacketBuffer {
   std::uint32_t index_ = 0;
   std::uint32_t head_ = 0;
   std::uint32_t tail_ = 0;
+  std::uint32_t checksum_start_ = 0;  // position in the slot, not relative to head_
+  TxOffload offload_;
 };
 
 // A fixed number of equal slots in one allocation. Not thread-safe (one pool per event loop).
@@ -101,7 +127,9 @@ class BufferPool {
 
   std::size_t slot_size_;
   std::size_t slot_count_;
-  std::vector<std::byte> slab_;
+  // Not zero-filled: pages are touched only when a slot is first used, so a large pool that
+  // stays idle (e.g. the 64 KB TSO buffers with offloads refused) costs address space only.
+  std::unique_ptr<std::byte[]> slab_;
   std::vector<std::uint32_t> free_;
 };
 

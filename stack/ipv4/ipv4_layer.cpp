@@ -1,7 +1,10 @@
 #include "stack/ipv4/ipv4_layer.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
+
+#include "stack/wire/checksum.hpp"
 
 namespace tapstack {
 namespace {
@@ -114,7 +117,11 @@ Result<void, Ipv4SendError> Ipv4Layer::send(const Ipv4SendParams& params,
   }
   std::size_t payload_size = 0;
   for (const wire::Bytes part : parts) payload_size += part.size();
-  const std::size_t mtu = interface->mtu;
+  assert(!params.transport_checksum_offset || params.dont_fragment);
+  assert(params.gso_size == 0 || params.transport_checksum_offset);
+  const bool segmented_by_device =
+      params.gso_size > 0 && interface->offloads && !interfaces_.owns(params.destination);
+  const std::size_t mtu = segmented_by_device ? kMaxDatagram : interface->mtu;
   if (wire::Ipv4Header::kSize + payload_size > kMaxDatagram ||
       (params.dont_fragment && wire::Ipv4Header::kSize + payload_size > mtu)) {
     counters_.add(Counter::ipv4_tx_drop_too_big);
@@ -132,24 +139,29 @@ Result<void, Ipv4SendError> Ipv4Layer::send(const Ipv4SendParams& params,
   // §3.3.6); the neighbour cache never resolves it.
   const Ipv4Addr next_hop =
       interface->is_broadcast(params.destination) ? Ipv4Addr::broadcast() : lookup->next_hop;
-  if (!emit_packets(*interface, next_hop, header, parts, payload_size, now)) {
+  if (!emit_packets(*interface, next_hop, header, params, parts, payload_size, now)) {
     return unexpected(Ipv4SendError::no_buffer);
   }
   return {};
 }
 
 bool Ipv4Layer::emit_packets(Interface& interface, Ipv4Addr next_hop, const wire::Ipv4Header& base,
-                             std::span<const wire::Bytes> parts, std::size_t payload_size,
-                             Instant now) {
-  // RFC 791 §3.2: every fragment but the last carries a multiple of 8 payload bytes.
-  const std::size_t room = interface.mtu - wire::Ipv4Header::kSize;
+                             const Ipv4SendParams& params, std::span<const wire::Bytes> parts,
+                             std::size_t payload_size, Instant now) {
+  const bool local = interfaces_.owns(base.destination);
+  // Looped-back packets never meet a device: their checksum is always computed here.
+  const bool offload = interface.offloads && !local;
+  // RFC 791 §3.2: every fragment but the last carries a multiple of 8 payload bytes. A segment
+  // the device cuts (TSO) goes whole.
+  const std::size_t room = offload && params.gso_size > 0 ? kMaxDatagram - wire::Ipv4Header::kSize
+                                                          : interface.mtu - wire::Ipv4Header::kSize;
   const std::size_t chunk = payload_size <= room ? payload_size : room / 8 * 8;
   const bool fragmented = payload_size > room;
   if (fragmented) counters_.add(Counter::ipv4_tx_fragmented);
   std::size_t offset = 0;
   do {
     const std::size_t length = std::min(chunk, payload_size - offset);
-    auto buffer = link_.allocate();
+    auto buffer = link_.allocate(wire::Ipv4Header::kSize + length);
     if (!buffer) return false;
     auto out = buffer->append(wire::Ipv4Header::kSize + length);
     wire::Ipv4Header header = base;
@@ -158,9 +170,15 @@ bool Ipv4Layer::emit_packets(Interface& interface, Ipv4Addr next_hop, const wire
     header.more_fragments = offset + length < payload_size;
     header.emit(out);
     copy_range(parts, offset, out.subspan(wire::Ipv4Header::kSize));
+    if (params.transport_checksum_offset) finish_transport(*buffer, header, params, offload);
+    // Only a datagram beyond the MTU needs cutting; a shorter one goes as it is.
+    if (offload && params.gso_size > 0 && header.total_length > interface.mtu) {
+      buffer->set_gso_size(params.gso_size);
+      counters_.add(Counter::ipv4_tx_gso_packets);
+    }
     counters_.add(Counter::ipv4_tx_packets);
     if (fragmented) counters_.add(Counter::ipv4_tx_fragments);
-    if (interfaces_.owns(base.destination)) {
+    if (local) {
       link_.send_to_self(interface, wire::EtherType::ipv4, std::move(*buffer));
     } else if (next_hop.is_broadcast()) {
       link_.send(interface, MacAddr::broadcast(), wire::EtherType::ipv4, std::move(*buffer));
@@ -170,6 +188,28 @@ bool Ipv4Layer::emit_packets(Interface& interface, Ipv4Addr next_hop, const wire
     offset += length;
   } while (offset < payload_size);
   return true;
+}
+
+// The transport checksum the sender left to us (Ipv4SendParams::transport_checksum_offset):
+// the pseudo-header sum for the device to finish, or the whole checksum (RFC 1071).
+void Ipv4Layer::finish_transport(PacketBuffer& buffer, const wire::Ipv4Header& header,
+                                 const Ipv4SendParams& params, bool offload) const {
+  const auto transport = buffer.mutable_data().subspan(wire::Ipv4Header::kSize);
+  const std::uint16_t field = *params.transport_checksum_offset;
+  wire::Checksum sum;
+  wire::add_pseudo_header(sum, header.source, header.destination, header.protocol,
+                          static_cast<std::uint16_t>(transport.size()));
+  if (offload) {
+    // virtio-net NEEDS_CSUM (like Linux CHECKSUM_PARTIAL): the field holds the folded
+    // pseudo-header sum, uncomplemented; the device sums from the transport header on. A
+    // segmenting device adjusts it per segment.
+    wire::store16(transport, field, sum.folded());
+    buffer.mark_checksum_partial(wire::Ipv4Header::kSize, field);
+    return;
+  }
+  wire::store16(transport, field, 0);
+  sum.add(transport);
+  wire::store16(transport, field, sum.finish());
 }
 
 }  // namespace tapstack

@@ -32,6 +32,8 @@ struct Ipv4Datagram {
   bool broadcast = false;
   wire::Bytes header;  // the received header; empty for a reassembled datagram
   wire::Bytes payload;
+  // The device vouched for the TCP/UDP checksum (Stack::receive): not verified again.
+  bool checksum_offloaded = false;
 };
 
 struct Ipv4SendParams {
@@ -41,6 +43,15 @@ struct Ipv4SendParams {
   std::uint8_t ttl = 0;  // 0: the stack default
   std::uint8_t tos = 0;
   bool dont_fragment = false;
+  // Set by TCP: the payload starts with a transport header whose checksum field, this many bytes
+  // into it, is left to the IP layer. It computes the checksum, or, on an interface with
+  // offloads, stores the pseudo-header sum for the device to finish (virtio-net NEEDS_CSUM).
+  // Requires dont_fragment: the checksum is finished per packet.
+  std::optional<std::uint16_t> transport_checksum_offset;
+  // TCP segmentation offload (TSO): the device cuts the payload after the transport header
+  // into segments of gso_size bytes, so the datagram may exceed the MTU (up to 64 KB). Only on
+  // an interface with offloads and with transport_checksum_offset; 0: none.
+  std::uint16_t gso_size = 0;
 };
 
 enum class Ipv4SendError { no_route, too_big, no_buffer };
@@ -68,6 +79,8 @@ class Ipv4Layer {
 
   // Frames the link can still queue (see LinkOutput::room).
   std::size_t tx_room() const { return link_.room(); }
+  // Datagrams beyond the MTU (for TSO) the link can still queue (LinkOutput::gso_room).
+  std::size_t gso_room() const { return link_.gso_room(); }
   void poll(Instant now) { reassembly_.poll(now); }
   Instant next_deadline() const { return reassembly_.next_deadline(); }
   const ReassemblyQueue& reassembly() const { return reassembly_; }
@@ -76,7 +89,10 @@ class Ipv4Layer {
   bool acceptable_source(Ipv4Addr source) const;
   bool addressed_to_us(Ipv4Addr destination) const;
   bool emit_packets(Interface& interface, Ipv4Addr next_hop, const wire::Ipv4Header& base,
-                    std::span<const wire::Bytes> parts, std::size_t payload_size, Instant now);
+                    const Ipv4SendParams& params, std::span<const wire::Bytes> parts,
+                    std::size_t payload_size, Instant now);
+  void finish_transport(PacketBuffer& buffer, const wire::Ipv4Header& header,
+                        const Ipv4SendParams& params, bool offload) const;
 
   Settings settings_;
   InterfaceTable& interfaces_;

@@ -38,6 +38,9 @@ struct Interface {
   InterfaceId id;
   MacAddr mac;
   std::uint16_t mtu;  // IP MTU
+  // The device finishes transport checksums and cuts TCP segments of up to 64 KB (TSO): a TAP
+  // with the virtio-net header's offloads (InterfaceSettings::offloads).
+  bool offloads = false;
   std::vector<Ipv4Cidr> addresses;
   NeighborCache neighbors;
   Instant last_conflict_defense = Instant::min();  // RFC 5227 §2.4 (b): defend once per 10 s

@@ -2,8 +2,9 @@
 
 namespace tapstack {
 
-std::optional<PacketBuffer> LinkOutput::allocate() {
-  auto buffer = pool_.acquire(kTxHeadroom);
+std::optional<PacketBuffer> LinkOutput::allocate(std::size_t packet_size) {
+  const bool large = kTxHeadroom + wire::EthernetHeader::kSize + packet_size > pool_.slot_size();
+  auto buffer = (large ? gso_pool_ : pool_).acquire(kTxHeadroom);
   if (!buffer) counters_.add(Counter::eth_tx_drop_no_buffer);
   return buffer;
 }

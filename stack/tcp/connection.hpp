@@ -99,6 +99,9 @@ class TcpConnection {
   bool writable() const;
   bool peer_closed() const { return fin_received_; }
   std::uint8_t take_events();
+  // The device toward the peer cuts segments (TSO): new data may go out in segments of up to
+  // 64 KB, each a whole number of SMSS-sized segments on the wire.
+  void enable_segmentation_offload() { segmentation_offload_ = true; }
   // Output stopped because SegmentOutput::has_room() said no; resume_output() continues.
   bool output_blocked() const { return output_blocked_; }
   void resume_output(Instant now);
@@ -143,6 +146,7 @@ class TcpConnection {
   // output.cpp
   void output(Instant now);
   bool send_new_data(Instant now, std::uint32_t window_limit);
+  std::uint32_t max_send_size() const;
   void retransmit(SeqNum seq, std::uint32_t max_length, Instant now);
   void send_segment(SeqNum seq, std::uint32_t length, std::uint8_t flags, Instant now);
   void send_ack(Instant now);
@@ -189,6 +193,7 @@ class TcpConnection {
   // Options (RFC 7323, RFC 2018) and segment size.
   std::uint16_t our_mss_;     // advertised: route MTU - 40
   std::uint32_t smss_ = 536;  // payload bytes per segment we send (RFC 9293 §3.7.1 default)
+  bool segmentation_offload_ = false;
   bool ts_enabled_ = false;
   bool sack_enabled_ = false;
   bool ws_enabled_ = false;

@@ -295,8 +295,10 @@ void TcpConnection::on_text(const SegmentIn& seg, Instant now) {
       case Accept::in_order:
         ctx_.counters.add(Counter::tcp_rx_data_segments);
         if (result.new_bytes > 0) events_ |= tcp_event::readable;
-        // RFC 5681 §4.2: ACK at once when the segment fills (part of) a gap.
-        schedule_ack(had_gap, now);
+        // RFC 5681 §4.2: ACK at once when the segment fills (part of) a gap. A segment the
+        // host coalesced (GRO, with offloads) counts as the full segments it holds: more than
+        // one is the "second full-sized segment" of RFC 9293 §3.8.6.3.
+        schedule_ack(had_gap || seg.payload.size() > our_mss_, now);
         break;
       case Accept::out_of_order:
         ctx_.counters.add(Counter::tcp_rx_out_of_order);

@@ -75,6 +75,14 @@ void TcpConnection::output(Instant now) {
   if (ack_now_) send_ack(now);
 }
 
+// The most new data one send may carry: one SMSS, or with TSO as many whole SMSS as fit a 64 KB
+// IP datagram while a large buffer is free.
+std::uint32_t TcpConnection::max_send_size() const {
+  if (!segmentation_offload_ || !ctx_.output.has_large_room()) return smss_;
+  constexpr std::uint32_t kMaxPayload = 65535 - 20 - 60;  // IPv4 and TCP headers at their largest
+  return std::max(smss_, kMaxPayload / smss_ * smss_);
+}
+
 // Sends at most one segment of new (or, after a timeout, resent) data, and the FIN when it is
 // next. `allowance` is what congestion control lets into the network. Returns whether a
 // segment was sent.
@@ -85,11 +93,19 @@ bool TcpConnection::send_new_data(Instant now, std::uint32_t allowance) {
   const SeqNum window_end = snd_una_ + snd_wnd_;
   const std::uint32_t usable =
       window_end > snd_nxt_ ? static_cast<std::uint32_t>(window_end - snd_nxt_) : 0;
-  const std::uint32_t length = std::min({smss_, available, usable, allowance});
+  std::uint32_t length = std::min({max_send_size(), available, usable, allowance});
+  const auto in_flight = static_cast<std::uint32_t>(snd_nxt_ - snd_una_);
+  if (length > smss_) {
+    // A segment the device cuts (TSO) ends in a short segment only where a short segment may
+    // go anyway: at the end of the data, uncorked, and Nagle off, a push or nothing in flight
+    // (as Linux tcp_mss_split_point).
+    const bool short_tail_allowed =
+        length == available && !options_.cork && (options_.no_delay || push_ || in_flight == 0);
+    if (length % smss_ != 0 && !short_tail_allowed) length -= length % smss_;
+  }
   const bool fin = fin_queued_ && snd_nxt_ + length == data_end &&
                    (length > 0 || allowance > 0 || snd_max_ == snd_una_);
   if (length == 0 && !fin) return false;
-  const auto in_flight = static_cast<std::uint32_t>(snd_nxt_ - snd_una_);
   if (length < smss_ && !fin && in_flight > 0) {
     // Nagle (RFC 9293 §3.7.4) and sender SWS avoidance (§3.8.6.2.1): with data in flight,
     // send a short segment only if it is all we have and Nagle is off, or it fills half the
@@ -164,7 +180,7 @@ void TcpConnection::send_syn(Instant now) {
   if (active ? ctx_.settings.timestamps : ts_enabled_) {
     h.options.timestamps = wire::TcpTimestamps{ts_value(now), active ? 0 : ts_recent_};
   }
-  ctx_.output.transmit(tuple_, h, {});
+  ctx_.output.transmit(tuple_, h, {}, smss_);
   ctx_.counters.add(Counter::tcp_tx_segments);
   if (!active) last_ack_sent_ = receive_buffer_.rcv_nxt();
   if (timeouts_ == 0 && !ts_enabled_) rtt_probe_.emplace(iss_ + 1, now);
@@ -217,8 +233,9 @@ void TcpConnection::send_segment(SeqNum seq, std::uint32_t length, std::uint8_t 
   // Probes (SND.UNA - 1) and resets (SEG.ACK) carry no data and may lie outside the send
   // buffer: only a data segment reads it (SendBuffer::peek's precondition).
   const auto parts = length > 0 ? send_buffer_.peek(seq, length) : std::array<wire::Bytes, 2>{};
-  ctx_.output.transmit(tuple_, h, parts);
-  ctx_.counters.add(Counter::tcp_tx_segments);
+  ctx_.output.transmit(tuple_, h, parts, smss_);
+  // As nstat's OutSegs: every segment on the wire, also those the device cuts (TSO).
+  ctx_.counters.add(Counter::tcp_tx_segments, length > smss_ ? (length + smss_ - 1) / smss_ : 1);
   if (!rst_only) {
     last_ack_sent_ = h.ack;
     ack_pending_ = ack_now_ = false;

@@ -30,12 +30,16 @@ class SegmentOutput {
  public:
   virtual ~SegmentOutput() = default;
   // Sends one segment from `tuple.local` to `tuple.remote`; the payload is the concatenation of
-  // `payload` (each part but the last of even length). Copies what it needs.
+  // `payload` (each part but the last of even length). Copies what it needs. A payload longer
+  // than `segment_size` is one the device cuts into segments of that size (TSO), which only a
+  // connection told it may (TcpConnection::enable_segmentation_offload) sends.
   virtual void transmit(const FourTuple& tuple, const wire::TcpHeader& header,
-                        std::span<const wire::Bytes> payload) = 0;
+                        std::span<const wire::Bytes> payload, std::uint32_t segment_size) = 0;
   // Whether a data segment may go out now. False while the device's queue is nearly full: the
   // connection stops sending data and is resumed later (backpressure instead of local drops).
   virtual bool has_room() const { return true; }
+  // Whether a segment larger than the MSS (for TSO) may go out now: a large buffer is free.
+  virtual bool has_large_room() const { return false; }
 };
 
 }  // namespace tapstack

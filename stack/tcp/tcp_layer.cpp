@@ -66,7 +66,8 @@ void TcpLayer::receive(const Ipv4Datagram& datagram, Instant now) {
     counters_.add(Counter::tcp_drop_broadcast);
     return;
   }
-  const auto view = wire::TcpView::check(datagram.payload, datagram.source, datagram.destination);
+  const auto view = wire::TcpView::check(datagram.payload, datagram.source, datagram.destination,
+                                         !datagram.checksum_offloaded);
   if (!view) {
     counters_.add(counter_for(view.error()));
     return;
@@ -117,7 +118,7 @@ void TcpLayer::reset_unknown(const FourTuple& tuple, const SegmentIn& seg) {
     h.flags = TcpFlags::rst | TcpFlags::ack;
   }
   counters_.add(Counter::tcp_tx_resets);
-  transmit(tuple, h, {});
+  transmit(tuple, h, {}, 0);
 }
 
 // RFC 9293 §3.10.7.2.
@@ -185,7 +186,7 @@ void TcpLayer::send_cookie_syn_ack(const FourTuple& tuple, const SegmentIn& syn,
     h.options.timestamps = wire::TcpTimestamps{*cookie.tsval, syn.options.timestamps->value};
   }
   counters_.add(Counter::tcp_syncookies_sent);
-  transmit(tuple, h, {});
+  transmit(tuple, h, {}, 0);
 }
 
 void TcpLayer::accept_cookie(std::uint32_t listener_index, const FourTuple& tuple,
@@ -244,6 +245,7 @@ std::uint32_t TcpLayer::create_connection(const FourTuple& tuple, const TcpSocke
   slots_[index].connection =
       std::make_unique<TcpConnection>(TcpConnection::Context{settings_, *this, counters_}, tuple,
                                       options, route_mtu(tuple.remote_addr), ts_offset(tuple), now);
+  if (route_offloads(tuple.remote_addr)) slots_[index].connection->enable_segmentation_offload();
   demux_.emplace(tuple, index);
   return index;
 }
@@ -331,6 +333,22 @@ bool TcpLayer::has_room() const {
   return ipv4_.tx_room() > kControlReserve;
 }
 
+bool TcpLayer::has_large_room() const {
+  return ipv4_.gso_room() > 0 && has_room();
+}
+
+// Whether segments toward `remote` may be cut by the device (TSO): its route's interface
+// offloads, and it is not one of our own addresses (looped back, never seen by a device).
+bool TcpLayer::route_offloads(Ipv4Addr remote) const {
+  if (interfaces_.owns(remote)) return false;
+  if (const auto route = routes_.lookup(remote)) {
+    for (const auto& interface : interfaces_) {
+      if (interface->id == route->route->interface) return interface->offloads;
+    }
+  }
+  return false;
+}
+
 Instant TcpLayer::next_deadline() const {
   if (!blocked_.empty() && has_room()) return Instant{};
   return deadlines_.next_deadline();
@@ -367,20 +385,25 @@ std::optional<TcpSocketEvent> TcpLayer::pop_event() {
 // ---- output -------------------------------------------------------------------------------
 
 void TcpLayer::transmit(const FourTuple& tuple, const wire::TcpHeader& header,
-                        std::span<const wire::Bytes> payload) {
+                        std::span<const wire::Bytes> payload, std::uint32_t segment_size) {
   std::array<std::byte, 60> bytes{};
   const std::size_t size = header.size();
-  header.emit(std::span{bytes.data(), size}, tuple.local_addr, tuple.remote_addr, payload);
+  header.emit(std::span{bytes.data(), size});
   std::array<wire::Bytes, 3> parts{wire::Bytes{bytes.data(), size}};
   std::size_t count = 1;
+  std::size_t payload_size = 0;
   for (const wire::Bytes part : payload) {
     if (!part.empty() && count < parts.size()) parts[count++] = part;
+    payload_size += part.size();
   }
   Ipv4SendParams params;
   params.source = tuple.local_addr;
   params.destination = tuple.remote_addr;
   params.protocol = kIpProtocolTcp;
   params.dont_fragment = true;  // RFC 1191 path MTU discovery, as Linux
+  // The IP layer finishes the checksum after copying, or leaves it to the device.
+  params.transport_checksum_offset = wire::TcpView::kChecksumOffset;
+  if (payload_size > segment_size) params.gso_size = static_cast<std::uint16_t>(segment_size);
   (void)ipv4_.send(params, std::span{parts.data(), count}, now_);
 }
 

@@ -109,8 +109,10 @@ class TcpLayer final : public SegmentOutput {
   };
 
   void transmit(const FourTuple& tuple, const wire::TcpHeader& header,
-                std::span<const wire::Bytes> payload) override;
+                std::span<const wire::Bytes> payload, std::uint32_t segment_size) override;
   bool has_room() const override;
+  bool has_large_room() const override;
+  bool route_offloads(Ipv4Addr remote) const;
   void resume_blocked(Instant now);
   Slot* find(SocketHandle socket);
   const Slot* find(SocketHandle socket) const;

@@ -39,7 +39,8 @@ UdpLayer::UdpLayer(const UdpSettings& settings, std::size_t tx_frames, Ipv4Layer
 
 UdpLayer::Delivery UdpLayer::receive(const Ipv4Datagram& datagram, Instant) {
   // RFC 1122 §4.1.3.4: verify the checksum when the sender computed one (UdpView::check).
-  const auto view = wire::UdpView::check(datagram.payload, datagram.source, datagram.destination);
+  const auto view = wire::UdpView::check(datagram.payload, datagram.source, datagram.destination,
+                                         !datagram.checksum_offloaded);
   if (!view) {
     counters_.add(counter_for(view.error()));
     return Delivery::dropped;

@@ -38,6 +38,18 @@ inline void store32(MutableBytes b, std::size_t at, std::uint32_t v) {
   store16(b, at + 2, static_cast<std::uint16_t>(v & 0xffff));
 }
 
+// Little-endian, for the one header that is not in network byte order: the virtio-net header
+// in front of TAP frames (set to little-endian with TUNSETVNETLE).
+inline std::uint16_t load16_le(Bytes b, std::size_t at) {
+  return static_cast<std::uint16_t>(static_cast<unsigned>(b[at]) |
+                                    (static_cast<unsigned>(b[at + 1]) << 8));
+}
+
+inline void store16_le(MutableBytes b, std::size_t at, std::uint16_t v) {
+  b[at] = static_cast<std::byte>(v & 0xff);
+  b[at + 1] = static_cast<std::byte>(v >> 8);
+}
+
 // Views a string literal or byte vector as bytes (tests, fixtures).
 template <typename T>
 Bytes as_bytes(const T& container) {

@@ -18,10 +18,10 @@ void Checksum::add(Bytes data) {
   }
 }
 
-std::uint16_t Checksum::finish() const {
+std::uint16_t Checksum::folded() const {
   std::uint64_t sum = sum_;
   while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(~sum & 0xffff);
+  return static_cast<std::uint16_t>(sum);
 }
 
 void add_pseudo_header(Checksum& sum, Ipv4Addr src, Ipv4Addr dst, std::uint8_t protocol,

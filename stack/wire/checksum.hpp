@@ -17,7 +17,10 @@ class Checksum {
   void add16(std::uint16_t word) { sum_ += word; }
   void add32(std::uint32_t word) { sum_ += (word >> 16) + (word & 0xffff); }
   // The value to store in a checksum field (complement of the folded sum).
-  std::uint16_t finish() const;
+  std::uint16_t finish() const { return static_cast<std::uint16_t>(~folded() & 0xffff); }
+  // The sum folded to 16 bits, not complemented: what a partial checksum field holds for a
+  // device that finishes it (virtio-net NEEDS_CSUM).
+  std::uint16_t folded() const;
 
  private:
   std::uint64_t sum_ = 0;

@@ -181,8 +181,7 @@ std::size_t TcpHeader::size() const {
   return TcpView::kMinHeaderSize + options.emitted_size();
 }
 
-void TcpHeader::emit(MutableBytes out, Ipv4Addr src, Ipv4Addr dst,
-                     std::span<const Bytes> payload) const {
+void TcpHeader::emit(MutableBytes out) const {
   const std::size_t header_size = size();
   assert(out.size() >= header_size);
   store16(out, 0, source_port);
@@ -195,7 +194,12 @@ void TcpHeader::emit(MutableBytes out, Ipv4Addr src, Ipv4Addr dst,
   store16(out, 16, 0);
   store16(out, 18, urgent_pointer);
   options.emit(out.subspan(TcpView::kMinHeaderSize, header_size - TcpView::kMinHeaderSize));
+}
 
+void TcpHeader::emit(MutableBytes out, Ipv4Addr src, Ipv4Addr dst,
+                     std::span<const Bytes> payload) const {
+  emit(out);
+  const std::size_t header_size = size();
   std::size_t length = header_size;
   for (const Bytes part : payload) length += part.size();
   assert(length <= 0xffff);

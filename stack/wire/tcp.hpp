@@ -77,6 +77,7 @@ enum class TcpError { truncated, bad_data_offset, bad_checksum, bad_options };
 class TcpView {
  public:
   static constexpr std::size_t kMinHeaderSize = 20;
+  static constexpr std::uint16_t kChecksumOffset = 16;
 
   // Checks the length (>= 20 bytes), the data offset (5..15 words, within the segment), and,
   // when verify_checksum, the checksum over the IPv4 pseudo-header and the whole segment.
@@ -128,6 +129,9 @@ struct TcpHeader {
   // (the concatenation of `payload`; each part but the last has even length). Preconditions:
   // out.size() >= size(); size() plus the payload fits the 16-bit pseudo-header length.
   void emit(MutableBytes out, Ipv4Addr src, Ipv4Addr dst, std::span<const Bytes> payload) const;
+  // Writes size() bytes with a zero checksum, for the layer below to finish
+  // (Ipv4SendParams::transport_checksum_offset). Precondition: out.size() >= size().
+  void emit(MutableBytes out) const;
 };
 
 }  // namespace tapstack::wire

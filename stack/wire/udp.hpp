@@ -19,8 +19,9 @@ class UdpView {
 
   // Checks that the length field is at least 8 and within the available bytes (bytes beyond it
   // are excluded from datagram() and payload()), and the checksum over the IPv4 pseudo-header
-  // unless the sender sent none (zero, RFC 768).
-  static Result<UdpView, UdpError> check(Bytes datagram, Ipv4Addr src, Ipv4Addr dst);
+  // unless the sender sent none (zero, RFC 768) or a device vouched for it (!verify_checksum).
+  static Result<UdpView, UdpError> check(Bytes datagram, Ipv4Addr src, Ipv4Addr dst,
+                                         bool verify_checksum = true);
 
   std::uint16_t source_port() const { return load16(bytes_, 0); }
   std::uint16_t destination_port() const { return load16(bytes_, 2); }

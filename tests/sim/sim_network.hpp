@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "sim/software_offloads.hpp"
 #include "stack/fault/fault_injector.hpp"
 #include "stack/stack.hpp"
 
@@ -22,6 +23,9 @@ struct SimSettings {
   TcpSettings tcp;
   std::uint16_t mtu = 1500;
   std::size_t tx_queue_frames = 4096;  // per stack; the TX buffer pool is a little larger
+  // A's device offloads (checksum, TSO), modelled by apply_offloads: A sends 64 KB segments
+  // with partial checksums, and the link carries what a kernel would cut them into.
+  bool a_offloads = false;
   // Virtual time starts far from zero, as the daemon's steady clock does (since boot), so that
   // clock-derived values (timestamps, cookies, ISNs) are exercised away from zero.
   Instant start = at(std::chrono::hours(100));
@@ -32,12 +36,12 @@ class SimNetwork {
   explicit SimNetwork(const SimSettings& settings)
       : now_(settings.start),
         start_(settings.start),
-        a_(stack_settings(settings, 1)),
-        b_(stack_settings(settings, 2)),
+        a_(stack_settings(settings, 1, settings.a_offloads)),
+        b_(stack_settings(settings, 2, false)),
         a_to_b_(settings.a_to_b, settings.seed * 7 + 3),
         b_to_a_(settings.b_to_a, settings.seed * 11 + 5) {
-    a_if_ = a_.add_interface(interface(kAddrA, 0x0a, settings.mtu), now_);
-    b_if_ = b_.add_interface(interface(kAddrB, 0x0b, settings.mtu), now_);
+    a_if_ = a_.add_interface(interface(kAddrA, 0x0a, settings.mtu, settings.a_offloads), now_);
+    b_if_ = b_.add_interface(interface(kAddrB, 0x0b, settings.mtu, false), now_);
   }
 
   // Sees every frame entering a link (true: from A to B), before impairment.
@@ -109,18 +113,21 @@ class SimNetwork {
   }
 
  private:
-  static StackSettings stack_settings(const SimSettings& s, std::uint64_t which) {
+  static StackSettings stack_settings(const SimSettings& s, std::uint64_t which, bool offloads) {
     StackSettings settings;
     settings.seed = s.seed * 1000 + which;
     settings.tcp = s.tcp;
     settings.max_mtu = s.mtu;
     settings.tx_queue_frames = s.tx_queue_frames;
     settings.tx_buffer_count = s.tx_queue_frames + 64;
+    if (offloads) settings.gso_buffer_count = 64;
     return settings;
   }
 
-  static InterfaceSettings interface(Ipv4Addr address, std::uint8_t mac_tail, std::uint16_t mtu) {
+  static InterfaceSettings interface(Ipv4Addr address, std::uint8_t mac_tail, std::uint16_t mtu,
+                                     bool offloads) {
     InterfaceSettings settings;
+    settings.offloads = offloads;
     settings.mac = MacAddr{{0x02, 0, 0, 0, 0, mac_tail}};
     settings.mtu = mtu;
     settings.addresses = {Ipv4Cidr{address, 24}};
@@ -130,8 +137,15 @@ class SimNetwork {
   bool pump(Stack& from, FaultInjector& link) {
     bool moved = false;
     while (auto frame = from.pop_tx()) {
-      if (observer_) observer_(&from == &a_, frame->frame.data(), now_);
-      link.push(frame->frame.data(), now_);
+      const auto put = [&](wire::Bytes bytes) {
+        if (observer_) observer_(&from == &a_, bytes, now_);
+        link.push(bytes, now_);
+      };
+      if (frame->frame.offload().checksum_partial) {
+        for (const FrameBytes& piece : apply_offloads(frame->frame)) put(piece);
+      } else {
+        put(frame->frame.data());
+      }
       moved = true;
     }
     return moved;

@@ -125,6 +125,7 @@ struct Profile {
   std::size_t bytes;
   CongestionAlgorithm congestion = CongestionAlgorithm::cubic;
   bool sack = true;
+  bool offloads = false;  // A's device cuts 64 KB segments and finishes checksums (TSO)
 };
 
 FaultSettings faults(double drop, double reorder = 0, double duplicate = 0, double corrupt = 0) {
@@ -161,6 +162,7 @@ TEST_P(TcpTransferSim, EveryByteArrivesAndBothSidesClose) {
     settings.tcp.congestion = profile.congestion;
     settings.tcp.sack = profile.sack;
     settings.tcp.time_wait = seconds(1);
+    settings.a_offloads = profile.offloads;
     SimNetwork net{settings};
     Transfer transfer{net, profile.bytes, profile.bytes / 4};
     const bool finished = net.run_until([&] { return transfer.done(); },
@@ -171,6 +173,13 @@ TEST_P(TcpTransferSim, EveryByteArrivesAndBothSidesClose) {
     ASSERT_FALSE(transfer.corrupt());
     ASSERT_EQ(transfer.received(), profile.bytes);
     ASSERT_EQ(transfer.downloaded(), profile.bytes / 4);
+    // With offloads the upload leaves A mostly as 64 KB segments; without, never.
+    const std::uint64_t gso_packets = net.a().counters().get(Counter::ipv4_tx_gso_packets);
+    if (profile.offloads) {
+      EXPECT_GT(gso_packets, 0U);
+    } else {
+      EXPECT_EQ(gso_packets, 0U);
+    }
     total_time += net.elapsed();
     for (Stack* stack : {&net.a(), &net.b()}) {
       retransmitted += stack->counters().get(Counter::tcp_retransmitted_segments);
@@ -203,7 +212,13 @@ INSTANTIATE_TEST_SUITE_P(
         Profile{"reorder_dup", faults(0, 0.05, 0.02), 30, 500'000},
         Profile{"corrupt", faults(0, 0, 0, 0.02), 20, 300'000},
         Profile{"everything", faults(0.03, 0.03, 0.02, 0.01), 40, 300'000},
-        Profile{"bottleneck", bottleneck(), 10, 3'000'000}),
+        Profile{"bottleneck", bottleneck(), 10, 3'000'000},
+        Profile{"clean_tso", FaultSettings{}, 5, 2'000'000, CongestionAlgorithm::cubic, true, true},
+        Profile{"loss1_tso", faults(0.01), 20, 500'000, CongestionAlgorithm::cubic, true, true},
+        Profile{"everything_tso", faults(0.03, 0.03, 0.02, 0.01), 20, 300'000,
+                CongestionAlgorithm::cubic, true, true},
+        Profile{"bottleneck_tso", bottleneck(), 5, 3'000'000, CongestionAlgorithm::cubic, true,
+                true}),
     [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -36,6 +36,7 @@ struct Sent {
   std::uint16_t window = 0;
   wire::TcpOptions options;
   std::vector<std::byte> payload;
+  std::uint32_t segment_size = 0;  // what the device would cut a longer payload into (TSO)
 
   bool has(std::uint8_t flag) const { return (flags & flag) != 0; }
   // Exactly these flags.
@@ -46,15 +47,18 @@ struct Sent {
 class CapturingOutput : public SegmentOutput {
  public:
   void transmit(const FourTuple&, const wire::TcpHeader& header,
-                std::span<const wire::Bytes> payload) override {
-    Sent s{header.seq.value(), header.ack.value(), header.flags, header.window, header.options, {}};
+                std::span<const wire::Bytes> payload, std::uint32_t segment_size) override {
+    Sent s{header.seq.value(), header.ack.value(), header.flags, header.window, header.options, {},
+           segment_size};
     for (const auto part : payload) s.payload.insert(s.payload.end(), part.begin(), part.end());
     sent.push_back(std::move(s));
   }
   bool has_room() const override { return room; }
+  bool has_large_room() const override { return large_room; }
 
   std::vector<Sent> sent;
-  bool room = true;  // false: the device queue is full (backpressure)
+  bool room = true;        // false: the device queue is full (backpressure)
+  bool large_room = true;  // false: no 64 KB buffer free for a TSO segment
 };
 
 // The peer's side of a segment: fields in plain integers, built into a SegmentIn on delivery.
