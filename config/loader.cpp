@@ -112,7 +112,11 @@ void read_ipv4(DocumentReader& reader, const Field& field, Ipv4Config& ipv4) {
 }
 
 void read_tap(DocumentReader& reader, const Field& field, TapConfig& tap) {
-  for (const Field& entry : reader.entries(field, {"rx_buffers", "tx_buffers"})) {
+  for (const Field& entry : reader.entries(field, {"rx_buffers", "tx_buffers", "offloads"})) {
+    if (entry.key == "offloads") {
+      tap.offloads = reader.scalar(entry, parse_bool);
+      continue;
+    }
     const auto range = entry.key == "rx_buffers" ? limits::kTapRxBuffers : limits::kTapTxBuffers;
     const auto value =
         reader.scalar(entry, [&](std::string_view text) { return parse_integer_in(text, range); });

@@ -23,22 +23,32 @@ Result<void, std::string> configure_kernel_side(const std::string& name,
 }  // namespace
 
 Result<Device, std::string> open_device(const config::InterfaceConfig& interface,
-                                        const config::TapConfig& tap, const Logger& log) {
-  auto device = tapdev::TapDevice::open(interface.tap_name);
+                                        const config::TapConfig& tap, bool offloads,
+                                        const Logger& log) {
+  auto device = tapdev::TapDevice::open(interface.tap_name, offloads);
   if (!device) return unexpected(device.error());
   const std::string name = device->name();
+  if (offloads) {
+    if (auto enabled = device->enable_offloads(); !enabled) {
+      log.warn("TAP " + name + ": no offloads (" + enabled.error() +
+               "); frames go at the MTU with checksums computed here");
+      offloads = false;
+    }
+  }
+  // Before the link goes up, so the kernel sends nothing the frame I/O cannot read whole.
   if (auto configured = configure_kernel_side(name, interface); !configured) {
     return unexpected("TAP " + name + ": " + configured.error());
   }
   auto io = tapdev::FrameIo::create(
-      device->fd(), frame_io_settings(tap, interface.mtu),
+      device->fd(), frame_io_settings(tap, interface.mtu, offloads),
       [&log, name](const std::string& text) { log.warn("TAP " + name + ": " + text); });
   if (!io) return unexpected("TAP " + name + ": " + io.error());
   log.info("TAP " + name + " up, mtu " + std::to_string(interface.mtu) + ", host address " +
            (interface.host_address ? interface.host_address->to_string() : "unchanged") + ", " +
            std::to_string(tap.rx_buffers) + " receive buffers (" +
-           ((*io)->uses_fixed_buffers() ? "registered, read_fixed" : "not registered, read") + ")");
-  return Device{std::move(*device), std::move(*io), 0};
+           ((*io)->uses_fixed_buffers() ? "registered, read_fixed" : "not registered, read") +
+           "), offloads " + (offloads ? "on (checksum, TSO)" : "off"));
+  return Device{std::move(*device), std::move(*io), 0, offloads};
 }
 
 void close_devices(std::vector<Device>& devices, const Logger& log) {

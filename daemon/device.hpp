@@ -21,13 +21,16 @@ struct Device {
   tapdev::TapDevice tap;
   std::unique_ptr<tapdev::FrameIo> io;  // declared after `tap`: destroyed before it is closed
   InterfaceId interface = 0;            // the stack's interface, set once it is added
+  bool offloads = false;                // checksum offload and TSO in effect on this device
 };
 
 // Creates or attaches the TAP device of `interface`, sets its MTU and brings it up, assigns
-// host_address (if any), and sets up its frame I/O. `log` receives I/O warnings later on and
-// must outlive the device. Failures name the step and carry the kernel's errno text.
+// host_address (if any), and sets up its frame I/O, with offloads if `offloads` and the kernel
+// has them. `log` receives I/O warnings later on and must outlive the device. Failures name
+// the step and carry the kernel's errno text.
 Result<Device, std::string> open_device(const config::InterfaceConfig& interface,
-                                        const config::TapConfig& tap, const Logger& log);
+                                        const config::TapConfig& tap, bool offloads,
+                                        const Logger& log);
 
 // Stops frame I/O and closes every TAP device (the kernel removes the ones it created for us),
 // logging each release.

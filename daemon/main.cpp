@@ -45,14 +45,19 @@ Result<std::uint64_t, std::string> random_seed() {
 // Opens every configured device, adds its interface and the default route to `stack`.
 Result<void, std::string> set_up(const config::Config& config, Stack& stack,
                                  std::vector<Device>& devices, const Logger& log) {
+  const bool offloads = wants_offloads(config);
+  if (config.tap.offloads && !offloads) {
+    log.info("offloads off: fault injection needs every checksum computed and checked");
+  }
   for (const config::InterfaceConfig& interface : config.interfaces) {
-    auto device = open_device(interface, config.tap, log);
+    auto device = open_device(interface, config.tap, offloads, log);
     if (!device) return unexpected(device.error());
     devices.push_back(std::move(*device));
   }
   const Instant now = steady_now();
   for (std::size_t i = 0; i < devices.size(); ++i) {
-    devices[i].interface = stack.add_interface(interface_settings(config.interfaces[i]), now);
+    devices[i].interface =
+        stack.add_interface(interface_settings(config.interfaces[i], devices[i].offloads), now);
   }
   if (config.gateway && !stack.set_default_gateway(*config.gateway)) {
     return unexpected("gateway " + config.gateway->to_string() +

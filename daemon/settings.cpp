@@ -11,6 +11,10 @@ MacAddr default_mac(Ipv4Addr address) {
                   static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)}};
 }
 
+bool wants_offloads(const config::Config& config) {
+  return config.tap.offloads && !config.fault_injection.enabled();
+}
+
 StackSettings stack_settings(const config::Config& config, std::uint64_t seed) {
   StackSettings settings;
   settings.seed = seed;
@@ -23,6 +27,8 @@ StackSettings stack_settings(const config::Config& config, std::uint64_t seed) {
   // full transmit queue plus every device's writes in flight, or the stack starves under load.
   settings.tx_buffer_count =
       settings.tx_queue_frames + std::size_t{config.tap.tx_buffers} * config.interfaces.size();
+  // A device may still refuse offloads; the pool then stays untouched.
+  if (wants_offloads(config)) settings.gso_buffer_count = kGsoBuffers;
 
   settings.neighbor.reachable_time = config.arp.reachable_time;
   settings.neighbor.retransmit_interval = config.arp.retransmit_interval;
@@ -64,19 +70,23 @@ TcpSettings tcp_settings(const config::TcpConfig& tcp) {
   return settings;
 }
 
-InterfaceSettings interface_settings(const config::InterfaceConfig& interface) {
+InterfaceSettings interface_settings(const config::InterfaceConfig& interface, bool offloads) {
   assert(!interface.addresses.empty());
   InterfaceSettings settings;
   settings.mac = interface.mac.value_or(default_mac(interface.addresses.front().address()));
   settings.mtu = interface.mtu;
   settings.addresses = interface.addresses;
+  settings.offloads = offloads;
   return settings;
 }
 
-tapdev::FrameIoSettings frame_io_settings(const config::TapConfig& tap, std::uint16_t mtu) {
-  return tapdev::FrameIoSettings{.rx_buffers = tap.rx_buffers,
-                                 .tx_buffers = tap.tx_buffers,
-                                 .rx_buffer_size = kEthernetHeaderSize + mtu};
+tapdev::FrameIoSettings frame_io_settings(const config::TapConfig& tap, std::uint16_t mtu,
+                                          bool offloads) {
+  return tapdev::FrameIoSettings{
+      .rx_buffers = tap.rx_buffers,
+      .tx_buffers = tap.tx_buffers,
+      .rx_buffer_size = kEthernetHeaderSize + (offloads ? kMaxIpv4Datagram : std::size_t{mtu}),
+      .virtio_net_header = offloads};
 }
 
 }  // namespace tapstack::daemon

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "tapdev/errno_text.hpp"
+#include "tapdev/virtio_net_header.hpp"
 
 namespace tapstack::tapdev {
 namespace {
@@ -34,8 +35,10 @@ constexpr std::size_t align_up(std::size_t n, std::size_t alignment) {
 FrameIo::FrameIo(int device_fd, const FrameIoSettings& settings, WarningSink warn)
     : device_fd_(device_fd),
       rx_count_(settings.rx_buffers),
-      rx_buffer_size_(settings.rx_buffer_size),
-      rx_stride_(align_up(settings.rx_buffer_size, kCacheLine)),
+      rx_buffer_size_(settings.rx_buffer_size +
+                      (settings.virtio_net_header ? VirtioNetHeader::kSize : 0)),
+      rx_stride_(align_up(rx_buffer_size_, kCacheLine)),
+      virtio_net_header_(settings.virtio_net_header),
       warn_(std::move(warn)),
       rx_slab_(std::make_unique<std::byte[]>(rx_stride_ * settings.rx_buffers)),
       tx_slots_(settings.tx_buffers) {
@@ -125,12 +128,30 @@ void FrameIo::submit(PacketBuffer frame) {
     ++counters_.tx_drop_ring_full;
     return;
   }
+  if (virtio_net_header_ && !prepend_virtio_net_header(frame)) return;
   const std::uint32_t slot = tx_free_.back();
   tx_free_.pop_back();
   tx_slots_[slot] = std::move(frame);
   const std::span<const std::byte> bytes = tx_slots_[slot].data();
   io_uring_prep_write(sqe, device_fd_, bytes.data(), static_cast<unsigned>(bytes.size()), 0);
   io_uring_sqe_set_data64(sqe, encode(Operation::write, slot));
+}
+
+// The frame's virtio-net header, in its buffer's headroom. False (counted, frame dropped) if
+// the buffer has no room for it or claims offload work beyond its end.
+bool FrameIo::prepend_virtio_net_header(PacketBuffer& frame) {
+  const auto header = VirtioNetHeader::for_frame(frame);
+  if (!header || frame.headroom() < VirtioNetHeader::kSize) {
+    ++counters_.tx_errors;
+    warn_once(Warning::bad_offload,
+              "frame without room for its virtio-net header or with "
+              "offload data beyond its end dropped; further ones are only "
+              "counted (tap_tx_errors)");
+    return false;
+  }
+  if (header->is_gso()) ++counters_.tx_gso_frames;
+  header->emit(frame.prepend(VirtioNetHeader::kSize));
+  return true;
 }
 
 void FrameIo::flush() {
@@ -182,13 +203,16 @@ std::optional<FrameIo::ReceivedFrame> FrameIo::complete_read(Operation operation
   --reads_in_flight_;
   if (operation == Operation::parked_read) parked_read_wanted_ = true;
   if (result > 0) {
-    ++counters_.rx_frames;
-    counters_.rx_bytes += static_cast<std::uint64_t>(result);
     // More frames may be queued behind this one: probe with one burst read, two after a burst
     // read that found one, so a backlog is drained in a logarithmic number of turns.
     burst_credit_ =
         std::min(rx_count_, burst_credit_ + (operation == Operation::parked_read ? 1 : 2));
-    return ReceivedFrame{slot, {rx_slot(slot), static_cast<std::size_t>(result)}};
+    if (auto frame = received_frame(slot, static_cast<std::size_t>(result))) {
+      ++counters_.rx_frames;
+      counters_.rx_bytes += frame->bytes.size();
+      return frame;
+    }
+    result = 0;  // shorter than its virtio-net header: counted as an empty read below
   }
   rx_idle_.push_back(slot);
   if (stopping_) return std::nullopt;
@@ -205,6 +229,16 @@ std::optional<FrameIo::ReceivedFrame> FrameIo::complete_read(Operation operation
                                                : "device read failed: " + errno_text(-result)) +
                                       "; further read errors are only counted (tap_rx_errors)");
   return std::nullopt;
+}
+
+std::optional<FrameIo::ReceivedFrame> FrameIo::received_frame(std::uint32_t slot,
+                                                              std::size_t length) {
+  const std::span<const std::byte> bytes{rx_slot(slot), length};
+  if (!virtio_net_header_) return ReceivedFrame{slot, bytes, false};
+  if (length < VirtioNetHeader::kSize) return std::nullopt;
+  const auto header = VirtioNetHeader::parse(bytes);
+  if (header.is_gso()) ++counters_.rx_gso_frames;
+  return ReceivedFrame{slot, bytes.subspan(VirtioNetHeader::kSize), header.checksum_trusted()};
 }
 
 void FrameIo::complete_write(std::uint32_t slot, int result) {

@@ -18,6 +18,10 @@
 // completion; flush() hands everything prepared to the kernel with one io_uring_submit per loop
 // turn. At most `tx_buffers` writes are in flight; beyond that frames are dropped and counted.
 // Completions raise an eventfd (io_uring_register_eventfd) that the event loop watches.
+//
+// With the virtio-net header (TapDevice::open), each read starts with one, stripped here: what
+// it says of the transport checksum goes to the caller with the frame, and each write gets one
+// built from the work its buffer leaves to the kernel (VirtioNetHeader::for_frame).
 // I/O errors are counted, warned about once, and never stop the loop.
 //
 // Not thread-safe: one FrameIo per device per event loop.
@@ -46,6 +50,7 @@ struct FrameIoSettings {
   std::uint32_t rx_buffers = 256;     // frame buffers, i.e. reads in flight at most (>= 1)
   std::uint32_t tx_buffers = 1024;    // writes in flight at most (>= 1)
   std::size_t rx_buffer_size = 1514;  // largest frame read whole: MTU + Ethernet header
+  bool virtio_net_header = false;     // the device was opened with IFF_VNET_HDR
 };
 
 class FrameIo {
@@ -75,9 +80,10 @@ class FrameIo {
   // Reads the eventfd to zero. Call before reap() so that completions arriving later raise it
   // again.
   void drain_event_fd();
-  // Reaps every completion in the ring. For each received frame calls on_frame(bytes); `bytes`
-  // is borrowed for the duration of the call, then its slot is free for the next flush() to read
-  // into again.
+  // Reaps every completion in the ring. For each received frame calls
+  // on_frame(bytes, checksum_trusted); `bytes` is borrowed for the duration of the call, then
+  // its slot is free for the next flush() to read into again. `checksum_trusted`: the
+  // virtio-net header says the kernel verified or never computed the transport checksum.
   template <typename OnFrame>
   void reap(OnFrame&& on_frame);
 
@@ -101,6 +107,7 @@ class FrameIo {
     read_failed,
     write_failed,
     short_write,
+    bad_offload,
     submit_failed,
     nowait_refused,
     count
@@ -108,6 +115,7 @@ class FrameIo {
   struct ReceivedFrame {
     std::uint32_t slot;
     std::span<const std::byte> bytes;
+    bool checksum_trusted;
   };
 
   FrameIo(int device_fd, const FrameIoSettings& settings, WarningSink warn);
@@ -120,6 +128,8 @@ class FrameIo {
   // Returns the frame of a successful read; handles every other completion itself.
   std::optional<ReceivedFrame> complete(const io_uring_cqe& cqe);
   std::optional<ReceivedFrame> complete_read(Operation operation, std::uint32_t slot, int result);
+  std::optional<ReceivedFrame> received_frame(std::uint32_t slot, std::size_t length);
+  bool prepend_virtio_net_header(PacketBuffer& frame);
   void complete_write(std::uint32_t slot, int result);
   void arm_reads();
   bool arm_read(Operation operation, std::uint32_t slot);
@@ -130,8 +140,9 @@ class FrameIo {
 
   int device_fd_;
   std::uint32_t rx_count_;
-  std::size_t rx_buffer_size_;
+  std::size_t rx_buffer_size_;  // bytes a read may fill, the virtio-net header included
   std::size_t rx_stride_;
+  bool virtio_net_header_;
   WarningSink warn_;
 
   io_uring ring_{};
@@ -162,7 +173,7 @@ void FrameIo::reap(OnFrame&& on_frame) {
   io_uring_for_each_cqe(&ring_, head, cqe) {
     ++seen;
     if (auto frame = complete(*cqe)) {
-      on_frame(frame->bytes);
+      on_frame(frame->bytes, frame->checksum_trusted);
       rx_idle_.push_back(frame->slot);
     }
   }

@@ -17,7 +17,16 @@ class TapDevice {
   // `ip tuntap add`). Ethernet frames without the packet-information prefix (IFF_TAP|IFF_NO_PI).
   // A device created here is not persistent: the kernel removes it when the descriptor is closed.
   // Needs CAP_NET_ADMIN (or ownership of a persistent device). Failures carry the errno text.
-  static Result<TapDevice, std::string> open(std::string_view name);
+  // `virtio_net_header`: every frame read or written starts with a VirtioNetHeader
+  // (IFF_VNET_HDR), the way to offloads (enable_offloads).
+  static Result<TapDevice, std::string> open(std::string_view name, bool virtio_net_header = false);
+
+  // Tells the kernel that frames it sends us may be TCP segments of up to 64 KB with partial
+  // checksums (TUNSETOFFLOAD: TUN_F_CSUM | TUN_F_TSO4); the kernel takes the same from us in
+  // any case. The header is little-endian and VirtioNetHeader::kSize long. Precondition: opened
+  // with the virtio-net header. Fails on kernels without these offloads; frames then still
+  // carry the header, with nothing in it.
+  Result<void, std::string> enable_offloads();
 
   // The descriptor for frame I/O, in non-blocking mode. io_uring treats an O_NONBLOCK file as
   // able to try a read without blocking: a read that finds no frame waits on the device's poll

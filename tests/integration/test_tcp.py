@@ -122,6 +122,24 @@ class TcpServicesTest(TcpTestCase):
         result = self.tool("echo", STACK_ADDRESS, "7", "1000", timeout_s=120)
         self.assertEqual(result["complete"], 1000)
 
+    # --- offloads (virtio-net header: TSO and checksum offload both ways) ----------------
+
+    def test_offloads_carry_64_kb_segments_both_ways(self) -> None:
+        self.assertIn("offloads on", self.daemon.log())
+        size = 100 * MB
+        self.assertEqual(self.curl_sha256(f"http://{STACK_ADDRESS}/bytes/{size}"),
+                         pattern_sha256(size))
+        self.tool("discard", STACK_ADDRESS, "9", str(size))
+        counters = self.stop_daemon()
+        # The stack handed the kernel segments to cut, and took segments the kernel did not
+        # cut, with checksums neither side computed.
+        self.assertGreater(counters["tap_tx_gso_frames"], 0)
+        self.assertGreater(counters["ipv4_tx_gso_packets"], 0)
+        self.assertGreater(counters["tap_rx_gso_frames"], 0)
+        self.assertGreater(counters["ipv4_rx_checksum_offloaded"], 0)
+        self.assertEqual(counters["tcp_drop_bad_checksum"], 0)
+        self.assertEqual(counters["tap_tx_errors"], 0)
+
     # --- under loss ------------------------------------------------------------------------
 
     def transfers_under_loss(self, percent: int, size: int) -> None:
@@ -163,6 +181,32 @@ class TcpServicesTest(TcpTestCase):
         self.assertGreater(counters["tcp_syncookies_sent"], 0)
 
 
+class TcpWithoutOffloadsTest(TcpTestCase):
+    """The path without the virtio-net header (tap.offloads: false, and what kernels without
+    offloads get): MTU-sized frames, every checksum computed and checked by the stack."""
+
+    def setUp(self) -> None:
+        config = Path(tempfile.mkdtemp(prefix="tapstack-cfg-")) / "no-offloads.yaml"
+        config.write_text("tap:\n  offloads: false\n")
+        self.addCleanup(os.rmdir, config.parent)
+        self.addCleanup(os.unlink, config)
+        self.daemon_args = ("--config", str(config))
+        super().setUp()
+
+    def test_transfers_without_offloads(self) -> None:
+        self.assertIn("offloads off", self.daemon.log())
+        size = 100 * MB
+        self.assertEqual(self.curl_sha256(f"http://{STACK_ADDRESS}/bytes/{size}"),
+                         pattern_sha256(size))
+        self.tool("discard", STACK_ADDRESS, "9", str(size))
+        self.tool("chargen", STACK_ADDRESS, "19", str(size))
+        counters = self.stop_daemon()
+        self.assertEqual(counters["tap_tx_gso_frames"], 0)
+        self.assertEqual(counters["tap_rx_gso_frames"], 0)
+        self.assertEqual(counters["ipv4_rx_checksum_offloaded"], 0)
+        self.assertEqual(counters["tcp_drop_bad_checksum"], 0)
+
+
 IMPAIRED_LINK = """
 fault_injection:
   seed: 7
@@ -193,4 +237,7 @@ class TcpImpairedLinkTest(TcpTestCase):
         counters = self.stop_daemon()
         self.assertGreater(counters["tcp_retransmitted_segments"], 0)
         self.assertGreater(counters["tcp_rx_out_of_order"], 0)
+        # Injected corruption must meet real checksums: offloads are off under faults.
+        self.assertIn("offloads off", self.daemon.log())
+        self.assertGreater(counters["tcp_drop_bad_checksum"], 0)
 

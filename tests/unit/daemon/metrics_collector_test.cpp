@@ -10,6 +10,7 @@
 #include <string>
 
 #include "stack/tcp/tcp_layer.hpp"
+#include "tapdev/device_counters.hpp"
 
 namespace tapstack::daemon::metrics {
 namespace {
@@ -85,7 +86,8 @@ TEST_F(MetricsCollectorTest, NamesFollowThePrometheusConventions) {
     EXPECT_EQ(family.name.ends_with("_total"), family.type == MetricType::counter) << family.name;
     EXPECT_FALSE(family.help.empty()) << family.name;
   }
-  EXPECT_EQ(seen.size(), kCounterCount + 7 + 8 + 8);  // stack, tap, ipc counters; gauges
+  // stack, tap and ipc counters; 8 gauges
+  EXPECT_EQ(seen.size(), kCounterCount + tapdev::DeviceCounters{}.named().size() + 8 + 8);
 }
 
 }  // namespace
