@@ -1,5 +1,6 @@
 #include "daemon/services/stream_sessions.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "daemon/services/pattern.hpp"
@@ -20,25 +21,44 @@ bool EchoSession::run(Instant now) {
 
 bool EchoSession::flush_pending(Instant now) {
   if (begin_ == end_) return false;
-  const std::size_t sent = write(std::span{pending_}.subspan(begin_, end_ - begin_), now);
+  const std::size_t sent = write(std::span{pending_.get() + begin_, end_ - begin_}, now);
   begin_ += sent;
   stats().echo_bytes += sent;
-  if (begin_ == end_) begin_ = end_ = 0;
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+    pending_.reset();
+  }
   return sent > 0;
 }
 
 bool EchoSession::read_more(Instant now) {
   if (peer_closed_) return false;
-  if (end_ == pending_.size() && begin_ > 0) {
-    std::memmove(pending_.data(), pending_.data() + begin_, end_ - begin_);
-    end_ -= begin_;
-    begin_ = 0;
+  if (begin_ != end_) {
+    // Data is waiting for the send buffer: read only into the room left behind it.
+    if (end_ == kPendingSize && begin_ > 0) {
+      std::memmove(pending_.get(), pending_.get() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (end_ == kPendingSize) return false;  // full: let TCP flow control push back
+    const ReadResult result = read(std::span{pending_.get() + end_, kPendingSize - end_}, now);
+    if (result.status == ReadStatus::data) end_ += result.size;
+    if (result.status == ReadStatus::end_of_stream) peer_closed_ = true;
+    return result.status == ReadStatus::data || result.status == ReadStatus::end_of_stream;
   }
-  if (end_ == pending_.size()) return false;  // full: let TCP flow control push back
-  const ReadResult result = read(std::span{pending_}.subspan(end_), now);
-  if (result.status == ReadStatus::data) end_ += result.size;
+  const auto scratch = context().scratch.first(std::min(context().scratch.size(), kPendingSize));
+  const ReadResult result = read(scratch, now);
   if (result.status == ReadStatus::end_of_stream) peer_closed_ = true;
-  return result.status == ReadStatus::data || result.status == ReadStatus::end_of_stream;
+  if (result.status != ReadStatus::data) return result.status == ReadStatus::end_of_stream;
+  const std::size_t sent = write(scratch.first(result.size), now);
+  stats().echo_bytes += sent;
+  if (sent < result.size) {
+    pending_ = std::make_unique_for_overwrite<std::byte[]>(kPendingSize);
+    std::memcpy(pending_.get(), scratch.data() + sent, result.size - sent);
+    begin_ = 0;
+    end_ = result.size - sent;
+  }
+  return true;
 }
 
 bool DiscardSession::run(Instant now) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "daemon/services/pattern.hpp"
+#include "daemon/services/stream_sessions.hpp"
 #include "two_stacks.hpp"
 
 namespace tapstack::daemon::services {
@@ -49,6 +50,12 @@ TEST(Services, EchoSendsEverythingBackAndClosesAfterThePeer) {
   EXPECT_TRUE(client->received == client->to_send);
   EXPECT_EQ(net.services().stats().echo_bytes, client->to_send.size());
   EXPECT_EQ(net.services().session_count(), 0u);
+}
+
+// 100,000 idle echo connections must cost a few KB each (issue 7): an echo session keeps a
+// buffer only while data waits for the send buffer.
+TEST(Services, AnIdleEchoSessionHoldsNoBuffer) {
+  EXPECT_LT(sizeof(EchoSession), 512U);
 }
 
 // Echo stops reading while its pending output is full: a client that never reads fills the
