@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import select
 import signal
 import socket
@@ -35,6 +34,13 @@ ECHO_PORT = 8200
 
 def fd_count(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def read_line(process: subprocess.Popen, timeout_s: float) -> str:
+    """The next line of `process`'s stdout, or "" when none came within `timeout_s`."""
+    if not select.select([process.stdout], [], [], timeout_s)[0]:
+        return ""
+    return process.stdout.readline().strip()
 
 
 def vm_rss_kib(pid: int) -> int:
@@ -279,9 +285,13 @@ class ClientLimitsTest(ClientsTestCase):
         probe = subprocess.Popen(
             self.namespace.command(["env", f"TAPSTACK_SOCKET={self.ipc_socket}",
                                     str(netns.TAPSTACK_RUN), PYTHON, "-c", LIMITS_PROBE]),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: probe.poll() is None and probe.kill())
-        steps = json.loads(probe.stdout.readline() or "{}")
+        line = read_line(probe, 20)
+        if not line:
+            probe.kill()
+            self.fail("the probe stopped: " + probe.communicate()[1] + self.daemon.log_tail())
+        steps = json.loads(line)
         self.assertEqual([steps.get(f"socket{i}") for i in range(5)], [0, 0, 0, 0, "EMFILE"],
                          self.daemon.log_tail())
         # Reservations in KiB: a 64 + 1024, b likewise; 4 MiB of send buffer never fits.
@@ -297,15 +307,15 @@ class ClientLimitsTest(ClientsTestCase):
 
         # SIGHUP with a larger budget: the same client's next socket fits.
         self.config.write_text(LIMITS_CONFIG.format(budget="8MiB"))
-        os.kill(self.pid, signal.SIGHUP)
 
         def reloaded() -> bool:
-            shown = json.dumps(self.ctl_json("config"))
-            return re.search(r'max_buffer_per_client"[^,}]*"8MiB"', shown) is not None
+            return self.ctl_json("config")["ipc.max_buffer_per_client"] == "8MiB"
+        self.assertEqual(self.ctl_json("config")["ipc.max_buffer_per_client"], "4608KiB")
+        os.kill(self.pid, signal.SIGHUP)
         self.assertTrue(wait_until(reloaded, 10, interval_s=0.2), self.daemon.log_tail())
         probe.stdin.write("reloaded\n")
         probe.stdin.flush()
-        after = json.loads(probe.stdout.readline() or "{}")
+        after = json.loads(read_line(probe, 20) or "{}")
         self.assertEqual(after.get("d_after_reload"), 0, self.daemon.log_tail())
         probe.stdin.close()
         probe.wait(timeout=10)
@@ -332,13 +342,6 @@ c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
 c.sendall(b"after restart")
 print(c.recv(64).decode())
 """
-
-
-def read_line(process: subprocess.Popen, timeout_s: float) -> str:
-    """The next line of `process`'s stdout, or "" when none came within `timeout_s`."""
-    if not select.select([process.stdout], [], [], timeout_s)[0]:
-        return ""
-    return process.stdout.readline().strip()
 
 
 class DaemonFaultsTest(ClientsTestCase):
