@@ -64,7 +64,7 @@ struct IpcConfig {
   // Buffer space the sockets of one client may reserve in the stack (each socket its send
   // buffer plus its largest receive buffer); socket(), accept and SO_SNDBUF/SO_RCVBUF get
   // ENOBUFS beyond.
-  std::uint64_t max_buffer_per_client = 4ULL << 30;
+  std::uint64_t max_buffer_per_client = 25ULL << 30;
   // Ports below it need a client running as root to bind (Linux's
   // net.ipv4.ip_unprivileged_port_start); 0: anyone may bind any port.
   std::uint16_t unprivileged_port_start = 1024;

@@ -31,7 +31,7 @@ struct IpcServerSettings {
   std::size_t max_sockets_per_client = 4096;
   std::size_t max_sockets = 65536;
   // Stack buffer space one client's sockets may reserve (buffer_reservation()): ENOBUFS beyond.
-  std::size_t max_buffer_per_client = std::size_t{4} << 30;
+  std::size_t max_buffer_per_client = std::size_t{25} << 30;
   std::uint16_t unprivileged_port_start = 1024;  // below: bind needs uid 0 (EACCES)
   std::size_t requests_per_turn = 64;            // per client, for fairness
   std::size_t bytes_per_turn = 256 * 1024;       // per socket and direction, for fairness

@@ -65,7 +65,7 @@ TEST(IpcLimitsConfig, ReadsTheLimitsAndRejectsZero) {
 }
 
 TEST(IpcLimitsConfig, ReadsTheBufferBudgetAsASize) {
-  EXPECT_EQ(default_config().ipc.max_buffer_per_client, std::uint64_t{4} << 30);
+  EXPECT_EQ(default_config().ipc.max_buffer_per_client, std::uint64_t{25} << 30);
   const Config config = load_config_text("ipc: {max_buffer_per_client: 3MiB}\n", "test.yaml");
   EXPECT_EQ(config.ipc.max_buffer_per_client, std::uint64_t{3} << 20);
   // Below one TCP socket at the smallest buffers: refused with its position.
