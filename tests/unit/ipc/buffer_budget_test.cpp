@@ -98,5 +98,26 @@ TEST(IpcBufferBudget, ListenerStopsAcceptingAtTheBudgetAndResumes) {
   ::close(listener.fd);
 }
 
+// close(2) frees a descriptor at once: a socket() right after closing others must not meet the
+// limits because the server has not yet served those hang-ups (no loop turn in between here).
+TEST(IpcBufferBudget, ClosedFdsFreeTheirShareBeforeTheNextSocket) {
+  auto settings = budget_of(2 * kTcpReservation);
+  settings.max_sockets_per_client = 2;
+  IpcHarness h{settings};
+  auto client = h.client();
+  const auto a = client->socket(SocketKind::tcp).value();
+  const auto b = client->socket(SocketKind::tcp).value();
+  ASSERT_TRUE(client->listen(b, 1).has_value());
+  ::close(a.fd);  // natively, as the shim does: the server learns of it only by the hang-up
+  ::close(b.fd);
+  const auto c = client->socket(SocketKind::tcp);
+  ASSERT_TRUE(c.has_value()) << c.error();
+  const auto d = client->socket(SocketKind::tcp);
+  ASSERT_TRUE(d.has_value()) << d.error();
+  EXPECT_EQ(client->socket(SocketKind::tcp).error(), EMFILE);
+  ::close(c->fd);
+  ::close(d->fd);
+}
+
 }  // namespace
 }  // namespace tapstack::ipc
