@@ -62,6 +62,10 @@ struct IpcConfig {
   std::uint32_t max_clients = 1024;
   std::uint32_t max_sockets_per_client = 4096;
   std::uint32_t max_sockets = 65536;
+  // Buffer space the sockets of one client may reserve in the stack (each socket its send
+  // buffer plus its largest receive buffer); socket(), accept and SO_SNDBUF/SO_RCVBUF get
+  // ENOBUFS beyond.
+  std::uint64_t max_buffer_per_client = 25ULL << 30;
   // Ports below it need a client running as root to bind (Linux's
   // net.ipv4.ip_unprivileged_port_start); 0: anyone may bind any port.
   std::uint16_t unprivileged_port_start = 1024;

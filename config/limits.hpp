@@ -33,6 +33,8 @@ inline constexpr Range<std::uint32_t> kArpMaxRequests{1, 100};
 inline constexpr Range<std::uint32_t> kIpcMaxClients{1, 65536};
 inline constexpr Range<std::uint32_t> kIpcMaxSockets{1, 1048576};
 inline constexpr Range<std::uint16_t> kUnprivilegedPortStart{0, 65535};
+// One TCP socket at the smallest buffers (4 KiB each way) must fit.
+inline constexpr Range<std::uint64_t> kIpcMaxBufferPerClient{8 * 1024, 1ULL << 40};
 inline constexpr Range<std::uint32_t> kArpMaxEntries{1, 65536};
 inline constexpr Range<std::uint32_t> kArpMaxPendingPackets{1, 1024};
 

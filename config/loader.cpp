@@ -131,7 +131,7 @@ void read_ipc(DocumentReader& reader, const Field& field, IpcConfig& ipc) {
   };
   for (const Field& entry :
        reader.entries(field, {"socket", "group", "max_clients", "max_sockets_per_client",
-                              "max_sockets", "unprivileged_port_start"})) {
+                              "max_sockets", "max_buffer_per_client", "unprivileged_port_start"})) {
     if (entry.key == "socket") ipc.socket_path = reader.scalar(entry, parse_socket_path);
     if (entry.key == "group") ipc.group = reader.scalar_text(entry);
     if (entry.key == "max_clients") ipc.max_clients = integer(entry, limits::kIpcMaxClients);
@@ -139,6 +139,11 @@ void read_ipc(DocumentReader& reader, const Field& field, IpcConfig& ipc) {
       ipc.max_sockets_per_client = integer(entry, limits::kIpcMaxSockets);
     }
     if (entry.key == "max_sockets") ipc.max_sockets = integer(entry, limits::kIpcMaxSockets);
+    if (entry.key == "max_buffer_per_client") {
+      ipc.max_buffer_per_client = reader.scalar(entry, [](std::string_view text) {
+        return parse_size_in(text, limits::kIpcMaxBufferPerClient);
+      });
+    }
     if (entry.key == "unprivileged_port_start") {
       ipc.unprivileged_port_start = reader.scalar(entry, [](std::string_view text) {
         return parse_integer_in(text, limits::kUnprivilegedPortStart);

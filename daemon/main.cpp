@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -132,6 +133,7 @@ int run(const config::Config& config, Logger& log, ConfigSource reload) {
   ipc.max_clients = config.ipc.max_clients;
   ipc.max_sockets_per_client = config.ipc.max_sockets_per_client;
   ipc.max_sockets = config.ipc.max_sockets;
+  ipc.max_buffer_per_client = config.ipc.max_buffer_per_client;
   ipc.unprivileged_port_start = config.ipc.unprivileged_port_start;
   ipc.tcp = settings.tcp;
   ipc.udp = settings.udp;
@@ -152,6 +154,10 @@ int run(const config::Config& config, Logger& log, ConfigSource reload) {
 
 int main(int argc, char** argv) {
   namespace ts = tapstack;
+  // A write to a closed pipe must fail with EPIPE, not end the daemon: stderr may be a pipe whose
+  // reader is gone (a dead log collector), and packet processing goes on without logs. Sockets
+  // already pass MSG_NOSIGNAL; this covers write(2) on stderr and any other descriptor.
+  std::signal(SIGPIPE, SIG_IGN);
   ts::config::CliOutcome outcome = ts::config::parse_command_line(argc, argv, TAPSTACK_VERSION);
   if (!outcome.config) {
     std::fputs(outcome.output.c_str(), outcome.to_stderr ? stderr : stdout);

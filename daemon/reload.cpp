@@ -98,9 +98,10 @@ void apply_reload(config::Config& running, const config::Config& next, ReloadTar
     running.ipc.max_clients = next.ipc.max_clients;
     running.ipc.max_sockets_per_client = next.ipc.max_sockets_per_client;
     running.ipc.max_sockets = next.ipc.max_sockets;
+    running.ipc.max_buffer_per_client = next.ipc.max_buffer_per_client;
     if (targets.ipc != nullptr) {
       targets.ipc->set_limits(running.ipc.max_clients, running.ipc.max_sockets_per_client,
-                              running.ipc.max_sockets);
+                              running.ipc.max_sockets, running.ipc.max_buffer_per_client);
     }
   }
   if (next.tcp != running.tcp) {

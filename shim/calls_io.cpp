@@ -27,17 +27,24 @@ bool datagram(int fd) {
 }
 
 // A read that returned 0 on a tapstack socket is either the peer's FIN or the daemon closing
-// the channel after a reset or timeout: the pending error tells which.
+// the channel after a reset or timeout: the pending error tells which. When the daemon cannot
+// be asked and closed the channel, it stopped: the connection ended without the peer's FIN,
+// which must not read as a clean end of stream (a body read to EOF would be silently cut), so
+// the read fails with ENETDOWN (PROTOCOL.md §4).
 ssize_t end_of_stream(int fd, ssize_t result) {
   if (result != 0 || ReentryGuard::active()) return result;
   const int saved = errno;
   ReentryGuard guard;
   if (!ShimState::instance().is_ours(fd)) return result;
   auto client = ShimState::instance().client();
-  if (!client) return result;
-  const auto error = (*client)->take_error(ShimState::socket_of(fd));
+  const auto error = client ? (*client)->take_error(ShimState::socket_of(fd))
+                            : Result<int, int>{unexpected(client.error())};
   if (error && *error != 0) {
     errno = *error;
+    return -1;
+  }
+  if (!error && daemon_closed_channel(fd)) {
+    errno = ENETDOWN;
     return -1;
   }
   errno = saved;

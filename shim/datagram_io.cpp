@@ -1,7 +1,5 @@
 #include "shim/datagram_io.hpp"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -11,6 +9,7 @@
 
 #include "ipc/codec.hpp"
 #include "shim/libc_calls.hpp"
+#include "shim/shim_state.hpp"
 #include "shim/socket_address.hpp"
 
 namespace tapstack::shim {
@@ -40,13 +39,6 @@ std::vector<iovec> with_header(const msghdr& message, void* header) {
   vectors.push_back(iovec{header, kDatagramHeaderSize});
   for (std::size_t i = 0; i < message.msg_iovlen; ++i) vectors.push_back(message.msg_iov[i]);
   return vectors;
-}
-
-// End of stream on the channel is SHUT_RD (the daemon shut its end for writing) unless the
-// daemon closed it altogether: it stopped, and the program must not wait for datagrams.
-bool daemon_gone(int fd) {
-  pollfd p{fd, POLLIN, 0};
-  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
 }
 
 }  // namespace
@@ -84,7 +76,9 @@ ssize_t receive_datagram(int fd, msghdr& message, int flags) {
   packet.msg_iovlen = vectors.size();
   const int passed = flags & (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_WAITALL);
   const ssize_t n = libc().recvmsg(fd, &packet, passed);
-  if (n == 0 && daemon_gone(fd)) return fail(ENETDOWN);
+  // End of stream is SHUT_RD (the daemon shut its end for writing) unless the daemon closed the
+  // channel altogether: it stopped, and the program must not wait for datagrams.
+  if (n == 0 && daemon_closed_channel(fd)) return fail(ENETDOWN);
   if (n <= 0) return n;  // 0: shut down for reading, as udp(7) after SHUT_RD
   const auto decoded = ipc::decode_datagram_header(
       std::span{header}.first(std::min<std::size_t>(static_cast<std::size_t>(n), header.size())));

@@ -1,6 +1,7 @@
 #include "shim/shim_state.hpp"
 
 #include <dirent.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -161,6 +162,11 @@ Ownership ShimState::ask_daemon(int fd) {
   if (!connection) return Ownership::not_ours;
   if (!(*connection)->local_address(socket_of(fd))) return Ownership::not_ours;
   return type == SOCK_SEQPACKET ? Ownership::udp : Ownership::tcp;
+}
+
+bool daemon_closed_channel(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
 }
 
 }  // namespace tapstack::shim

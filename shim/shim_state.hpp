@@ -69,4 +69,8 @@ class ShimState {
   std::unordered_map<ipc::FileIdentity, Ownership, ipc::FileIdentityHash> known_;
 };
 
+// Whether the daemon closed its end of the channel `fd` (POLLHUP: both directions shut), as when
+// it stopped, rather than only shutting it for writing (the peer's FIN, a reset).
+bool daemon_closed_channel(int fd);
+
 }  // namespace tapstack::shim

@@ -64,6 +64,7 @@ void add_tables(Table& table, const config::Config& c) {
   table.add_row({"ipc.max_clients", std::to_string(c.ipc.max_clients)});
   table.add_row({"ipc.max_sockets_per_client", std::to_string(c.ipc.max_sockets_per_client)});
   table.add_row({"ipc.max_sockets", std::to_string(c.ipc.max_sockets)});
+  table.add_row({"ipc.max_buffer_per_client", format_size(c.ipc.max_buffer_per_client)});
   table.add_row({"ipc.unprivileged_port_start", std::to_string(c.ipc.unprivileged_port_start)});
 }
 

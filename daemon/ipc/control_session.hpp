@@ -60,8 +60,9 @@ class ControlSession {
   }
 
   bool hello_done = false;
-  std::size_t socket_count = 0;  // sockets created through this session and still alive
-  bool waiting_read = false;     // an Asio wait is pending
+  std::size_t socket_count = 0;     // sockets created through this session and still alive
+  std::size_t buffer_reserved = 0;  // their buffer reservations together (buffer_budget.cpp)
+  bool waiting_read = false;        // an Asio wait is pending
   bool waiting_write = false;
   bool readable = false;  // reported readable and not yet drained
   // The answer of the last admin command, kept while the client reads it in chunks.

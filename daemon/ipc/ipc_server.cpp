@@ -214,14 +214,21 @@ IpcSocket* IpcServer::find_socket(std::uint32_t id) {
   return it == sockets_.end() ? nullptr : it->second.get();
 }
 
-bool IpcServer::at_socket_limit(std::uint64_t owner, std::uint32_t& error) const {
+bool IpcServer::at_socket_limit(std::uint64_t owner, std::size_t buffers,
+                                std::uint32_t& error) const {
   if (sockets_.size() >= settings_.max_sockets) {
     error = ENFILE;
     return true;
   }
   const auto it = sessions_.find(owner);
-  if (it != sessions_.end() && it->second->socket_count >= settings_.max_sockets_per_client) {
+  if (it == sessions_.end()) return false;
+  if (it->second->socket_count >= settings_.max_sockets_per_client) {
     error = EMFILE;
+    return true;
+  }
+  // As socket(2)'s ENOBUFS: the memory the socket could take is not available to this client.
+  if (it->second->buffer_reserved + buffers > settings_.max_buffer_per_client) {
+    error = ENOBUFS;
     return true;
   }
   return false;
@@ -243,7 +250,11 @@ IpcSocket& IpcServer::add_socket(std::uint64_t owner, tapstack::ipc::SocketKind 
   }
   by_fd_[added.channel.client_identity()] = id;
   sockets_.emplace(id, std::move(socket));
-  if (const auto it = sessions_.find(owner); it != sessions_.end()) ++it->second->socket_count;
+  added.reserved_buffer = buffer_reservation(added);
+  if (const auto it = sessions_.find(owner); it != sessions_.end()) {
+    ++it->second->socket_count;
+    it->second->buffer_reserved += added.reserved_buffer;
+  }
   ++stats_.sockets_created;
   return added;
 }
@@ -269,6 +280,7 @@ void IpcServer::close_socket(IpcSocket& socket, Instant now) {
   }
   if (const auto it = sessions_.find(socket.owner); it != sessions_.end()) {
     --it->second->socket_count;
+    it->second->buffer_reserved -= socket.reserved_buffer;
   }
   ++stats_.sockets_closed;
   by_fd_.erase(socket.channel.client_identity());
@@ -468,7 +480,8 @@ void IpcServer::on_connect_result(IpcSocket& socket, std::uint32_t error) {
 void IpcServer::accept_connections(IpcSocket& listener, Instant now) {
   while (deliver_accepted(listener)) {
     std::uint32_t error = 0;
-    if (at_socket_limit(listener.owner, error)) {
+    // The connection inherits the listener's options, so its buffers too.
+    if (at_socket_limit(listener.owner, buffer_reservation(listener), error)) {
       // The connections wait in TCP's accept queue until a socket closes.
       if (!listener.accept_waiting) waiting_listeners_.push_back(listener.id);
       listener.accept_waiting = true;
@@ -490,6 +503,8 @@ void IpcServer::accept_connections(IpcSocket& listener, Instant now) {
     socket.bound = SocketAddress{tuple.local_addr, tuple.local_port};
     socket.peer = SocketAddress{tuple.remote_addr, tuple.remote_port};
     socket.options = listener.options;
+    [[maybe_unused]] const bool reserved = update_reservation(socket);  // checked just above
+    assert(reserved);
     // Linux's accept copies the listener's socket, SO_REUSEADDR included: a server may then
     // listen on its port again while its connections live (iperf3 between tests).
     socket.reuse_address = listener.reuse_address;

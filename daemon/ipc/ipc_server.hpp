@@ -30,6 +30,8 @@ struct IpcServerSettings {
   std::size_t max_clients = 1024;
   std::size_t max_sockets_per_client = 4096;
   std::size_t max_sockets = 65536;
+  // Stack buffer space one client's sockets may reserve (buffer_reservation()): ENOBUFS beyond.
+  std::size_t max_buffer_per_client = std::size_t{25} << 30;
   std::uint16_t unprivileged_port_start = 1024;  // below: bind needs uid 0 (EACCES)
   std::size_t requests_per_turn = 64;            // per client, for fairness
   std::size_t bytes_per_turn = 256 * 1024;       // per socket and direction, for fairness
@@ -109,10 +111,11 @@ class IpcServer {
   std::vector<SocketOwner> socket_owners() const;
   // A reload: new limits apply to the next client or socket; nothing open is closed.
   void set_limits(std::size_t max_clients, std::size_t max_sockets_per_client,
-                  std::size_t max_sockets) {
+                  std::size_t max_sockets, std::size_t max_buffer_per_client) {
     settings_.max_clients = max_clients;
     settings_.max_sockets_per_client = max_sockets_per_client;
     settings_.max_sockets = max_sockets;
+    settings_.max_buffer_per_client = max_buffer_per_client;
   }
 
   std::size_t client_count() const { return sessions_.size(); }
@@ -147,7 +150,14 @@ class IpcServer {
   void on_connect_result(IpcSocket& socket, std::uint32_t error);
   void accept_connections(IpcSocket& listener, Instant now);
   bool deliver_accepted(IpcSocket& listener);
-  bool at_socket_limit(std::uint64_t owner, std::uint32_t& error) const;
+  // ENFILE, EMFILE or ENOBUFS when `owner` may not have one more socket reserving `buffers`.
+  bool at_socket_limit(std::uint64_t owner, std::size_t buffers, std::uint32_t& error) const;
+  // Buffer reservations against max_buffer_per_client (buffer_budget.cpp).
+  std::size_t buffer_reservation(const IpcSocket& socket) const;
+  std::size_t new_socket_reservation(tapstack::ipc::SocketKind kind) const;
+  // Recomputes the socket's reservation after an option change; false (and nothing changed)
+  // when its owner's total would exceed the budget.
+  bool update_reservation(IpcSocket& socket);
   void wake();
   // admin_requests.cpp
   tapstack::ipc::Reply admin(ControlSession& session, const tapstack::ipc::AdminRequest& request);

@@ -42,7 +42,8 @@ struct IpcSocket {
   bool accept_waiting = false;                 // a listener stopped accepting at a limit
   bool queued = false;                         // in the server's ready list
   std::optional<std::pair<UniqueFd, std::uint32_t>> unsent_accept;  // (client end, socket id)
-  std::size_t send_buffer = 0;  // UDP SO_SNDBUF as set (doubled); 0: the default
+  std::size_t send_buffer = 0;      // UDP SO_SNDBUF as set (doubled); 0: the default
+  std::size_t reserved_buffer = 0;  // charged to its owner's max_buffer_per_client
   DataChannel channel;
 };
 

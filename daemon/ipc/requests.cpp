@@ -141,7 +141,7 @@ Outcome RequestHandler::create_socket(const ipc::SocketRequest& request) {
   };
   if (request.kind == ipc::SocketKind::udp) return create_udp_socket();
   std::uint32_t error = 0;
-  if (server_.at_socket_limit(session_.id(), error)) return fail(error);
+  if (at_socket_limit(ipc::SocketKind::tcp, error)) return fail(error);
   auto channel = make_channel(server_.io_, SOCK_STREAM, true);
   if (!channel) return fail(static_cast<std::uint32_t>(channel.error()));
   IpcSocket& socket =
@@ -196,18 +196,39 @@ bool RequestHandler::bind_conflict(const IpcSocket& socket, SocketAddress local)
 // channel), as its loop would. Only listeners and unused sockets: a connected socket's channel
 // may still hold bytes the program wrote before closing, which the loop sends first.
 void RequestHandler::close_released_sockets(std::uint16_t port) {
+  close_released_sockets_if([port](const IpcSocket& other) {
+    return !other.is_udp() && other.bound && other.bound->port == port;
+  });
+}
+
+template <typename Predicate>
+void RequestHandler::close_released_sockets_if(Predicate matches) {
   std::vector<std::uint32_t> released;
   for (const auto& [id, other] : server_.sockets_) {
     const bool unused_or_listening =
         other->phase == Phase::fresh || other->phase == Phase::listening;
-    if (!other->is_udp() && unused_or_listening && other->bound && other->bound->port == port &&
-        other->channel.hung_up()) {
+    if (unused_or_listening && matches(*other) && other->channel.hung_up()) {
       released.push_back(id);
     }
   }
   for (const std::uint32_t id : released) {
     if (IpcSocket* other = server_.find_socket(id)) server_.close_socket(*other, now_);
   }
+}
+
+// Likewise close(2) frees a descriptor at once: a program that closed sockets and opens new ones
+// must not meet EMFILE or ENOBUFS because the loop has not served those closes yet. Before
+// refusing, the client's unused sockets and listeners whose fds are all closed are closed.
+bool RequestHandler::at_socket_limit(ipc::SocketKind kind, std::uint32_t& error) {
+  const std::size_t buffers = server_.new_socket_reservation(kind);
+  if (!server_.at_socket_limit(session_.id(), buffers, error)) return false;
+  if (error == ENFILE) return true;
+  close_released_sockets_if(
+      // Not UDP sockets: their channels may still hold datagrams sent before the close.
+      [owner = session_.id()](const IpcSocket& other) {
+        return !other.is_udp() && other.owner == owner;
+      });
+  return server_.at_socket_limit(session_.id(), buffers, error);
 }
 
 RequestHandler::Reply RequestHandler::bind(IpcSocket& socket, SocketAddress local) {
@@ -289,9 +310,14 @@ RequestHandler::Reply RequestHandler::shutdown(IpcSocket& socket, ipc::ShutdownH
 
 RequestHandler::Reply RequestHandler::set_option(IpcSocket& socket,
                                                  const ipc::SetOptionRequest& request) {
+  const TcpSocketOptions before = socket.options;
   const std::uint32_t error =
       daemon::ipc::set_option(socket, request.option, request.value, server_.settings_.tcp);
   if (error != 0) return Reply{type_, error, ipc::Empty{}};
+  if (!server_.update_reservation(socket)) {  // a larger SO_SNDBUF/SO_RCVBUF over the budget
+    socket.options = before;
+    return Reply{type_, ENOBUFS, ipc::Empty{}};
+  }
   if (socket.handle) {
     const auto applied = server_.tcp_.set_options(*socket.handle, socket.options, now_);
     if (!applied) return Reply{type_, to_errno(applied.error()), ipc::Empty{}};

@@ -45,6 +45,11 @@ class RequestHandler {
                                               std::uint32_t backlog);
   bool bind_conflict(const IpcSocket& socket, SocketAddress local) const;
   void close_released_sockets(std::uint16_t port);
+  // Closes the unused sockets and listeners matching `matches` whose fds are all closed.
+  template <typename Predicate>
+  void close_released_sockets_if(Predicate matches);
+  // The server's limits for one more socket of this client, after closing its released ones.
+  bool at_socket_limit(tapstack::ipc::SocketKind kind, std::uint32_t& error);
 
   IpcServer& server_;
   ControlSession& session_;

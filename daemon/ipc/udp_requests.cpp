@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 
 #include "daemon/ipc/requests.hpp"
@@ -47,7 +48,7 @@ Outcome RequestHandler::create_udp_socket() {
     return Outcome{Reply{type_, error, ipc::Empty{}}, {}, false};
   };
   std::uint32_t error = 0;
-  if (server_.at_socket_limit(session_.id(), error)) return fail(error);
+  if (at_socket_limit(ipc::SocketKind::udp, error)) return fail(error);
   const auto handle = server_.udp_.open(UdpSocketOptions{});
   if (!handle) return fail(to_errno(handle.error()));
   auto channel = make_channel(server_.io_, SOCK_SEQPACKET, false);
@@ -128,6 +129,7 @@ std::uint32_t RequestHandler::set_udp_option(IpcSocket& socket,
   if (request.value.size() != 4) return EINVAL;
   const auto v = static_cast<std::int32_t>(wire::load32(request.value, 0));
   UdpSocketOptions options = udp.options(handle).value_or(UdpSocketOptions{});
+  const UdpSocketOptions before = options;
   switch (request.option) {
     case SocketOption::so_reuseaddr:
       socket.reuse_address = v != 0;
@@ -155,7 +157,13 @@ std::uint32_t RequestHandler::set_udp_option(IpcSocket& socket,
       return ENOPROTOOPT;  // TCP options and get-only ones
   }
   const auto applied = udp.set_options(handle, options);
-  return applied ? 0 : to_errno(applied.error());
+  if (!applied) return to_errno(applied.error());
+  if (!server_.update_reservation(socket)) {  // a larger SO_RCVBUF over the client's budget
+    [[maybe_unused]] const auto restored = udp.set_options(handle, before);  // was in effect
+    assert(restored.has_value());
+    return ENOBUFS;
+  }
+  return 0;
 }
 
 Result<ipc::OptionValue, std::uint32_t> RequestHandler::get_udp_option(IpcSocket& socket,

@@ -64,5 +64,14 @@ TEST(IpcLimitsConfig, ReadsTheLimitsAndRejectsZero) {
             std::string::npos);
 }
 
+TEST(IpcLimitsConfig, ReadsTheBufferBudgetAsASize) {
+  EXPECT_EQ(default_config().ipc.max_buffer_per_client, std::uint64_t{25} << 30);
+  const Config config = load_config_text("ipc: {max_buffer_per_client: 3MiB}\n", "test.yaml");
+  EXPECT_EQ(config.ipc.max_buffer_per_client, std::uint64_t{3} << 20);
+  // Below one TCP socket at the smallest buffers: refused with its position.
+  EXPECT_NE(load_error("ipc: {max_buffer_per_client: 4KiB}\n").find("test.yaml:1:30"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tapstack::config
