@@ -96,7 +96,9 @@ class Namespace:
         return process
 
     def delete(self) -> None:
-        subprocess.run(["ip", "netns", "delete", self.name], check=False, timeout=TIMEOUT_S)
+        if self in _namespaces:
+            _namespaces.remove(self)
+            subprocess.run(["ip", "netns", "delete", self.name], check=False, timeout=TIMEOUT_S)
 
 
 def cleanup() -> None:
@@ -104,7 +106,7 @@ def cleanup() -> None:
     while _processes:
         stop(_processes.pop())
     while _namespaces:
-        _namespaces.pop().delete()
+        _namespaces[-1].delete()
 
 
 atexit.register(cleanup)
@@ -193,9 +195,13 @@ def rss_kib(pid: int) -> int:
 
 
 def raise_fd_limit(wanted: int) -> None:
-    """RLIMIT_NOFILE for this process and its children: the scale benchmark needs one descriptor
-    per connection on the kernel side."""
-    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+    """RLIMIT_NOFILE for this process and its children, up to the hard limit unless this process
+    may raise that (CAP_SYS_RESOURCE): the scale benchmark needs a descriptor per connection."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, max(wanted, hard)))
+    except (ValueError, PermissionError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
 
 
 def ratio_table(rows: list[tuple[str, float, float, bool]], columns: tuple[str, str]) -> list[str]:
