@@ -7,7 +7,8 @@ Against: tapstackd's built-in HTTP service (GET /bytes/SIZE), and nginx under ta
 namespace over a veth pair. ab runs in the daemon's namespace over tap0 for the first two.
 Both servers answer HTTP/1.0 without keep-alive by closing the connection.
 
-  bench/bench_connrate.py --build build [--requests 20000] [--concurrency 50] [--no-record]
+  bench/bench_connrate.py --build build [--requests 20000] [--concurrency 50] [--rounds 3]
+                          [--no-record]
 """
 
 from __future__ import annotations
@@ -85,34 +86,36 @@ def ab(client: Namespace, url: str, args: argparse.Namespace) -> dict:
             "p50_ms": number(r"\n\s+50%\s+(\d+)"), "p99_ms": number(r"\n\s+99%\s+(\d+)")}
 
 
-def kernel_baseline(args: argparse.Namespace) -> dict:
+def measure_alternately(args: argparse.Namespace) -> tuple[dict, dict]:
+    """nginx on the kernel, the built-in HTTP and nginx under the shim set up side by side and
+    measured in alternate rounds; the medians of the rounds."""
     client, server = benchlib.veth_pair()
     scratch = Path(f"/tmp/{server.name}")
     scratch.mkdir(mode=0o700)
+    daemon = None
     try:
         server.spawn(nginx_argv(nginx_root(scratch)))
-        benchlib.wait_for_port(client, KERNEL_SERVER, NGINX_PORT)
-        return ab(client, f"http://{KERNEL_SERVER}:{NGINX_PORT}/page", args)
-    finally:
-        benchlib.cleanup()
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def tapstack(args: argparse.Namespace) -> dict:
-    daemon = benchlib.Daemon(args.build)
-    try:
-        benchlib.wait_for_port(daemon.ns, STACK_ADDRESS, 80)
-        results = {"builtin": ab(daemon.ns, f"http://{STACK_ADDRESS}/bytes/{SIZE}", args)}
+        daemon = benchlib.Daemon(args.build)
         daemon.ns.spawn(daemon.shim(nginx_argv(nginx_root(daemon.scratch))))
-        benchlib.wait_for_port(daemon.ns, STACK_ADDRESS, NGINX_PORT)
-        results["nginx"] = ab(daemon.ns, f"http://{STACK_ADDRESS}:{NGINX_PORT}/page", args)
-        return results
+        benchlib.wait_for_port(client, KERNEL_SERVER, NGINX_PORT)
+        benchlib.wait_for_port(daemon.ns, STACK_ADDRESS, 80)
+        benchlib.wait_for_port(daemon.ns, STACK_ADDRESS, NGINX_PORT, timeout_s=30)
+        kernel_rounds, our_rounds = [], []
+        for _ in range(args.rounds):
+            kernel_rounds.append(ab(client, f"http://{KERNEL_SERVER}:{NGINX_PORT}/page", args))
+            our_rounds.append(
+                {"builtin": ab(daemon.ns, f"http://{STACK_ADDRESS}/bytes/{SIZE}", args),
+                 "nginx": ab(daemon.ns, f"http://{STACK_ADDRESS}:{NGINX_PORT}/page", args)})
+        return benchlib.median_of(kernel_rounds), benchlib.median_of(our_rounds)
     except Exception:
-        print(daemon.log_tail(), file=sys.stderr)
+        if daemon is not None:
+            print(daemon.log_tail(), file=sys.stderr)
         raise
     finally:
+        if daemon is not None:
+            daemon.close()
         benchlib.cleanup()
-        daemon.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main() -> int:
@@ -120,11 +123,11 @@ def main() -> int:
     parser.add_argument("--build", type=Path, default=benchlib.HERE.parent / "build")
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="alternate rounds; medians shown")
     parser.add_argument("--no-record", action="store_true", help="don't append to RESULTS.md")
     args = parser.parse_args()
     benchlib.require_root("bench_connrate.py")
-    kernel = kernel_baseline(args)
-    ours = tapstack(args)
+    kernel, ours = measure_alternately(args)
     rows = []
     for key, label in (("builtin", "built-in HTTP"), ("nginx", "nginx under tapstack-run")):
         rows += [(f"{label}: requests/s, new connection each", kernel["rps"], ours[key]["rps"],
@@ -136,8 +139,9 @@ def main() -> int:
     lines = benchlib.ratio_table(rows, ("nginx on the kernel (veth)", "tapstack"))
     benchlib.record("Connection rate", lines,
                     [f"ab -n {args.requests} -c {args.concurrency} (HTTP/1.0, no keep-alive), "
-                     f"{SIZE}-byte bodies; ab's times are whole milliseconds. The kernel column "
-                     "is one nginx run, compared with both tapstack rows."], not args.no_record)
+                     f"{SIZE}-byte bodies; medians of {args.rounds} alternate rounds; ab's times "
+                     "are whole milliseconds. The kernel column (nginx on the kernel) is "
+                     "compared with both tapstack rows."], not args.no_record)
     return 0
 
 

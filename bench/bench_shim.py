@@ -8,7 +8,8 @@ the same run (issue 7 items 2 and 3; bench/README.md).
   - 1-byte ping-pong p50/p99 (stream_tool): a shimmed client against a kernel echo server, and a
     kernel client against a shimmed echo server; baseline: both on the kernel over veth.
 
-  bench/bench_shim.py --build build [--seconds 10] [--pingpongs 20000] [--no-record]
+  bench/bench_shim.py --build build [--seconds 10] [--pingpongs 20000] [--rounds 3]
+                      [--no-record]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from benchlib import HOST_ADDRESS, KERNEL_SERVER, STACK_ADDRESS, Namespace
 
 IPERF_PORT = 5201
 ECHO_PORT = 7007
+KERNEL_ECHO_PORT = 7008  # the kernel echo beside the shimmed one in the daemon's namespace
 
 
 def iperf3(client: Namespace, host: str, seconds: int, reverse: bool,
@@ -36,52 +38,76 @@ def iperf3(client: Namespace, host: str, seconds: int, reverse: bool,
     return result["end"]["sum_received"]["bits_per_second"] / 1e9
 
 
-def pingpong(ns: Namespace, argv_prefix: list[str], tool: Path, host: str,
+def pingpong(ns: Namespace, argv_prefix: list[str], tool: Path, host: str, port: int,
              count: int) -> dict:
-    return json.loads(ns.run([*argv_prefix, str(tool), "pingpong", host, str(ECHO_PORT),
+    return json.loads(ns.run([*argv_prefix, str(tool), "pingpong", host, str(port),
                               str(count)]))
 
 
-def kernel_baseline(tool: Path, args: argparse.Namespace) -> dict:
-    client, server = benchlib.veth_pair()
-    try:
-        server.spawn(["iperf3", "-s", "-4", "-p", str(IPERF_PORT)])
-        server.spawn([str(tool), "serve", "echo", str(ECHO_PORT)])
-        for port in (IPERF_PORT, ECHO_PORT):
-            benchlib.wait_for_port(client, KERNEL_SERVER, port)
-        ping = pingpong(client, [], tool, KERNEL_SERVER, args.pingpongs)
-        return {"to_server": iperf3(client, KERNEL_SERVER, args.seconds, False),
-                "from_server": iperf3(client, KERNEL_SERVER, args.seconds, True),
-                "shim_client": ping, "shim_server": ping}
-    finally:
-        benchlib.cleanup()
+def start_kernel_side(client: Namespace, server: Namespace, tool: Path) -> None:
+    server.spawn(["iperf3", "-s", "-4", "-p", str(IPERF_PORT)])
+    server.spawn([str(tool), "serve", "echo", str(ECHO_PORT)])
+    for port in (IPERF_PORT, ECHO_PORT):
+        benchlib.wait_for_port(client, KERNEL_SERVER, port)
 
 
-def through_shim(tool: Path, args: argparse.Namespace) -> dict:
-    daemon = benchlib.Daemon(args.build)
+def start_shim_side(daemon: benchlib.Daemon, tool: Path) -> None:
+    """A shimmed iperf3 server and a shimmed echo server on the stack (INADDR_ANY there), and a
+    kernel echo server on a port of its own on the kernel's side of tap0."""
     ns = daemon.ns
+    # -4: a dual-stack IPv6 listener would stay the kernel's.
+    ns.spawn(daemon.shim(["iperf3", "-s", "-4", "-p", str(IPERF_PORT)]),
+             daemon.scratch / "iperf3.out")
+    ns.spawn(daemon.shim([str(tool), "serve", "echo", str(ECHO_PORT)]),
+             daemon.scratch / "shim-echo.out")
+    ns.spawn([str(tool), "serve", "echo", str(KERNEL_ECHO_PORT)])
+    # Under load a shimmed program takes a while to start: the shim connects to the daemon.
+    for host, port in ((STACK_ADDRESS, IPERF_PORT), (STACK_ADDRESS, ECHO_PORT),
+                       (HOST_ADDRESS, KERNEL_ECHO_PORT)):
+        benchlib.wait_for_port(ns, host, port, timeout_s=30)
+
+
+def measure_kernel(client: Namespace, tool: Path, args: argparse.Namespace) -> dict:
+    ping = pingpong(client, [], tool, KERNEL_SERVER, ECHO_PORT, args.pingpongs)
+    return {"to_server": iperf3(client, KERNEL_SERVER, args.seconds, False),
+            "from_server": iperf3(client, KERNEL_SERVER, args.seconds, True),
+            "shim_client": ping, "shim_server": ping}
+
+
+def measure_shim(daemon: benchlib.Daemon, tool: Path, args: argparse.Namespace) -> dict:
+    ns = daemon.ns
+    return {"to_server": iperf3(ns, STACK_ADDRESS, args.seconds, False),
+            "from_server": iperf3(ns, STACK_ADDRESS, args.seconds, True),
+            "shim_client": pingpong(ns, daemon.shim([]), tool, HOST_ADDRESS, KERNEL_ECHO_PORT,
+                                    args.pingpongs),
+            "shim_server": pingpong(ns, [], tool, STACK_ADDRESS, ECHO_PORT, args.pingpongs)}
+
+
+def measure_alternately(tool: Path, args: argparse.Namespace) -> tuple[dict, dict]:
+    """Both set up side by side and measured in alternate rounds; the medians of the rounds."""
+    client, server = benchlib.veth_pair()
+    daemon = None
     try:
-        # -4: a dual-stack IPv6 listener would stay the kernel's.
-        ns.spawn(daemon.shim(["iperf3", "-s", "-4", "-p", str(IPERF_PORT)]))
-        benchlib.wait_for_port(ns, STACK_ADDRESS, IPERF_PORT)
-        results = {"to_server": iperf3(ns, STACK_ADDRESS, args.seconds, False),
-                   "from_server": iperf3(ns, STACK_ADDRESS, args.seconds, True)}
-        # A kernel echo server on the kernel's side of tap0, a shimmed client...
-        kernel_echo = ns.spawn([str(tool), "serve", "echo", str(ECHO_PORT)])
-        benchlib.wait_for_port(ns, HOST_ADDRESS, ECHO_PORT)
-        results["shim_client"] = pingpong(ns, daemon.shim([]), tool, HOST_ADDRESS,
-                                          args.pingpongs)
-        benchlib.stop(kernel_echo)
-        # ...and a shimmed echo server (INADDR_ANY on the stack) with a kernel client.
-        ns.spawn(daemon.shim([str(tool), "serve", "echo", str(ECHO_PORT)]))
-        benchlib.wait_for_port(ns, STACK_ADDRESS, ECHO_PORT)
-        results["shim_server"] = pingpong(ns, [], tool, STACK_ADDRESS, args.pingpongs)
-        return results
+        start_kernel_side(client, server, tool)
+        daemon = benchlib.Daemon(args.build)
+        start_shim_side(daemon, tool)
+        kernel_rounds, shim_rounds = [], []
+        for _ in range(args.rounds):
+            kernel_rounds.append(measure_kernel(client, tool, args))
+            shim_rounds.append(measure_shim(daemon, tool, args))
+        return benchlib.median_of(kernel_rounds), benchlib.median_of(shim_rounds)
     except Exception:
-        print(daemon.log_tail(), file=sys.stderr)
+        if daemon is not None:
+            for name in ("iperf3.out", "shim-echo.out"):
+                path = daemon.scratch / name
+                if path.exists():
+                    print(f"--- {name}\n{path.read_text(errors='replace')[-2000:]}",
+                          file=sys.stderr)
+            print(f"--- tapstackd\n{daemon.log_tail()}", file=sys.stderr)
         raise
     finally:
-        daemon.close()
+        if daemon is not None:
+            daemon.close()
         benchlib.cleanup()
 
 
@@ -90,12 +116,12 @@ def main() -> int:
     parser.add_argument("--build", type=Path, default=benchlib.HERE.parent / "build")
     parser.add_argument("--seconds", type=int, default=10, help="per iperf3 run")
     parser.add_argument("--pingpongs", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternate rounds; medians shown")
     parser.add_argument("--no-record", action="store_true", help="don't append to RESULTS.md")
     args = parser.parse_args()
     benchlib.require_root("bench_shim.py")
     tool = args.build / "bench" / "stream_tool"
-    kernel = kernel_baseline(tool, args)
-    ours = through_shim(tool, args)
+    kernel, ours = measure_alternately(tool, args)
     rows = [
         ("iperf3 kernel client -> shimmed server (Gbit/s)", kernel["to_server"],
          ours["to_server"], True),
@@ -110,8 +136,8 @@ def main() -> int:
     lines = benchlib.ratio_table(rows, ("kernel <-> kernel (veth)", "through the shim"))
     benchlib.record("Through the shim", lines,
                     [f"iperf3 {args.seconds} s per direction, one flow; {args.pingpongs} "
-                     "ping-pongs. The kernel baseline's ping-pong is one run, shown in both "
-                     "ping-pong rows."], not args.no_record)
+                     f"ping-pongs; medians of {args.rounds} alternate rounds. The kernel "
+                     "baseline's ping-pong is one measurement, shown in both ping-pong rows."], not args.no_record)
     return 0
 
 

@@ -13,6 +13,7 @@ import os
 import resource
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -71,8 +72,10 @@ class Namespace:
         subprocess.run(["ip", "netns", "add", self.name], check=True, timeout=TIMEOUT_S)
         _namespaces.append(self)
         self.run(["ip", "link", "set", "lo", "up"])
-        # A wide ephemeral range: the connection benchmarks open tens of thousands.
+        # A wide ephemeral range and TIME-WAIT reuse for outgoing connections: the connection
+        # benchmarks open tens of thousands. Both are per namespace, the same on either side.
         self.run(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65535"])
+        self.run(["sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1"])
 
     def command(self, argv: list[str]) -> list[str]:
         return ["ip", "netns", "exec", self.name, *argv]
@@ -152,6 +155,17 @@ class Daemon:
             argv += ["--config", str(self.scratch / "tapstackd.yaml")]
         self.process = self.ns.spawn(argv, self.log)
         self.pid = self.process.pid
+        self.wait_ready()
+
+    def wait_ready(self, timeout_s: float = 30) -> None:
+        """Until the IPC socket exists (shimmed programs fail without it) and the stack answers
+        on the built-in echo port (or its TAP device is up, when echo is off)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.ipc_socket.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"tapstackd did not start:\n{self.log_tail()}")
+            time.sleep(0.05)
+        wait_for_port(self.ns, STACK_ADDRESS, 7, timeout_s=max(deadline - time.monotonic(), 1))
 
     def shim(self, argv: list[str]) -> list[str]:
         """`argv` under tapstack-run, to run with self.ns.run or self.ns.spawn."""
@@ -202,6 +216,15 @@ def raise_fd_limit(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, max(wanted, hard)))
     except (ValueError, PermissionError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+
+
+def median_of(rounds: list[dict]) -> dict:
+    """The median of every number over rounds of results with the same (nested) keys: on a
+    shared machine one round can be slowed by someone else's build."""
+    first = rounds[0]
+    if isinstance(first, dict):
+        return {key: median_of([r[key] for r in rounds]) for key in first}
+    return statistics.median(rounds)
 
 
 def ratio_table(rows: list[tuple[str, float, float, bool]], columns: tuple[str, str]) -> list[str]:

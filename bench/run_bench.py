@@ -9,7 +9,8 @@ server -> kernel (chargen) in Gbit/s, 1-byte ping-pong p50/p99, and the server's
 (utime + stime from /proc/PID/stat) per gigabyte moved. Needs root; creates and deletes its own
 namespaces; every run is bounded in bytes and time.
 
-  bench/run_bench.py --build build [--bytes 2000000000] [--pingpongs 20000] [--no-record]
+  bench/run_bench.py --build build [--bytes 2000000000] [--pingpongs 20000] [--rounds 3]
+                     [--no-record]
 """
 
 from __future__ import annotations
@@ -23,50 +24,46 @@ import benchlib
 from benchlib import KERNEL_SERVER, STACK_ADDRESS, Namespace
 
 
-def measure(ns: Namespace, tool: Path, host: str, server_pid: int,
+def measure(ns: Namespace, tool: Path, host: str, server_pids: dict[int, int],
             args: argparse.Namespace) -> dict:
-    """Each transfer with the server's CPU seconds around it (`server_cpu_s`)."""
+    """One round: each transfer with the CPU seconds of the process serving it (`server_cpu_s`;
+    server_pids maps port to PID), then the ping-pong."""
     results = {}
     for test, port in (("send", 9), ("recv", 19)):
-        before = benchlib.cpu_seconds(server_pid)
+        before = benchlib.cpu_seconds(server_pids[port])
         results[test] = json.loads(ns.run([str(tool), test, host, str(port), str(args.bytes)]))
-        results[test]["server_cpu_s"] = benchlib.cpu_seconds(server_pid) - before
+        results[test]["server_cpu_s"] = benchlib.cpu_seconds(server_pids[port]) - before
     results["pingpong"] = json.loads(ns.run([str(tool), "pingpong", host, "7",
                                              str(args.pingpongs)]))
     return results
 
 
-def kernel_baseline(tool: Path, args: argparse.Namespace) -> dict:
-    """One stream_tool server for all three services would serialise them; three processes, and
-    the CPU of the one serving each transfer."""
+def measure_alternately(tool: Path, args: argparse.Namespace) -> tuple[dict, dict]:
+    """Kernel and tapstack set up side by side and measured in alternate rounds, so that a
+    change in the machine's load hits both; the medians of the rounds. The kernel side runs
+    one stream_tool server per service (one process would serialise them)."""
     client, server = benchlib.veth_pair()
+    daemon = None
     try:
-        servers = {mode: server.spawn([str(tool), "serve", mode, str(port)])
-                   for mode, port in (("discard", 9), ("chargen", 19), ("echo", 7))}
+        kernel_pids = {port: server.spawn([str(tool), "serve", mode, str(port)]).pid
+                       for mode, port in (("discard", 9), ("chargen", 19), ("echo", 7))}
+        daemon = benchlib.Daemon(args.build)
         for port in (9, 19, 7):
             benchlib.wait_for_port(client, KERNEL_SERVER, port)
-        results = {}
-        for test, mode, port in (("send", "discard", 9), ("recv", "chargen", 19)):
-            pid = servers[mode].pid
-            before = benchlib.cpu_seconds(pid)
-            results[test] = json.loads(client.run([str(tool), test, KERNEL_SERVER, str(port),
-                                                   str(args.bytes)]))
-            results[test]["server_cpu_s"] = benchlib.cpu_seconds(pid) - before
-        results["pingpong"] = json.loads(client.run([str(tool), "pingpong", KERNEL_SERVER, "7",
-                                                     str(args.pingpongs)]))
-        return results
-    finally:
-        benchlib.cleanup()
-
-
-def tapstack(tool: Path, args: argparse.Namespace) -> dict:
-    daemon = benchlib.Daemon(args.build)
-    try:
-        for port in (9, 19, 7):
             benchlib.wait_for_port(daemon.ns, STACK_ADDRESS, port)
-        return measure(daemon.ns, tool, STACK_ADDRESS, daemon.pid, args)
+        kernel_rounds, our_rounds = [], []
+        for _ in range(args.rounds):
+            kernel_rounds.append(measure(client, tool, KERNEL_SERVER, kernel_pids, args))
+            our_rounds.append(measure(daemon.ns, tool, STACK_ADDRESS,
+                                      dict.fromkeys((9, 19, 7), daemon.pid), args))
+        return benchlib.median_of(kernel_rounds), benchlib.median_of(our_rounds)
+    except Exception:
+        if daemon is not None:
+            print(daemon.log_tail(), file=sys.stderr)
+        raise
     finally:
-        daemon.close()
+        if daemon is not None:
+            daemon.close()
         benchlib.cleanup()
 
 
@@ -106,15 +103,16 @@ def main() -> int:
     parser.add_argument("--build", type=Path, default=benchlib.HERE.parent / "build")
     parser.add_argument("--bytes", type=int, default=2_000_000_000)
     parser.add_argument("--pingpongs", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternate rounds; medians shown")
     parser.add_argument("--no-record", action="store_true", help="don't append to RESULTS.md")
     args = parser.parse_args()
     benchlib.require_root("run_bench.py")
     tool = args.build / "bench" / "stream_tool"
-    kernel = kernel_baseline(tool, args)
-    ours = tapstack(tool, args)
+    kernel, ours = measure_alternately(tool, args)
     lines = benchlib.ratio_table(rows(kernel, ours), ("kernel (veth)", "tapstack built-in"))
     benchlib.record("Built-in services", lines,
-                    [f"{args.bytes} bytes per stream, {args.pingpongs} ping-pongs.", CPU_NOTE],
+                    [f"{args.bytes} bytes per stream, {args.pingpongs} ping-pongs; medians of "
+                     f"{args.rounds} alternate rounds.", CPU_NOTE],
                     not args.no_record)
     return 0
 
