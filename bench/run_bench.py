@@ -10,18 +10,23 @@ server -> kernel (chargen) in Gbit/s, 1-byte ping-pong p50/p99, and the server's
 namespaces; every run is bounded in bytes and time.
 
   bench/run_bench.py --build build [--bytes 2000000000] [--pingpongs 20000] [--rounds 3]
-                     [--no-record]
+                     [--profile DIR] [--no-record]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import benchlib
 from benchlib import KERNEL_SERVER, STACK_ADDRESS, Namespace
+
+PROFILE_LINES = 12  # hottest symbols shown per profile
 
 
 def measure(ns: Namespace, tool: Path, host: str, server_pids: dict[int, int],
@@ -38,7 +43,33 @@ def measure(ns: Namespace, tool: Path, host: str, server_pids: dict[int, int],
     return results
 
 
-def measure_alternately(tool: Path, args: argparse.Namespace) -> tuple[dict, dict]:
+def profile(ns: Namespace, tool: Path, daemon_pid: int, args: argparse.Namespace) -> list[str]:
+    """One more discard and chargen transfer each with `perf record` on tapstackd (outside the
+    measured rounds: perf slows it); the hottest symbols of each, from `perf report`."""
+    lines = []
+    for test, port, label in (("send", 9, "discard"), ("recv", 19, "chargen")):
+        data = args.profile / f"perf-{label}.data"
+        perf = subprocess.Popen(["perf", "record", "-F", "999", "-p", str(daemon_pid), "-o",
+                                 str(data)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(0.5)  # perf attaches
+            ns.run([str(tool), test, STACK_ADDRESS, str(port), str(args.bytes)])
+        finally:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=60)
+        report = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children",
+                                 "--sort", "dso,symbol", "--percent-limit", "1"],
+                                capture_output=True, text=True, timeout=120).stdout
+        (args.profile / f"perf-{label}.txt").write_text(report)
+        # "  16.13%  tapstackd  [.] symbol   -   -" -> "16.13% tapstackd [.] symbol"
+        top = [" ".join(line.split()).removesuffix(" - -") for line in report.splitlines()
+               if line.strip() and not line.startswith("#")][:PROFILE_LINES]
+        lines += [f"tapstackd during {label} ({data}):", "```", *top, "```"]
+    return lines
+
+
+def measure_alternately(tool: Path, args: argparse.Namespace) -> tuple[dict, dict, list[str]]:
     """Kernel and tapstack set up side by side and measured in alternate rounds, so that a
     change in the machine's load hits both; the medians of the rounds. The kernel side runs
     one stream_tool server per service (one process would serialise them)."""
@@ -56,7 +87,9 @@ def measure_alternately(tool: Path, args: argparse.Namespace) -> tuple[dict, dic
             kernel_rounds.append(measure(client, tool, KERNEL_SERVER, kernel_pids, args))
             our_rounds.append(measure(daemon.ns, tool, STACK_ADDRESS,
                                       dict.fromkeys((9, 19, 7), daemon.pid), args))
-        return benchlib.median_of(kernel_rounds), benchlib.median_of(our_rounds)
+        profile_lines = profile(daemon.ns, tool, daemon.pid, args) if args.profile else []
+        return (benchlib.median_of(kernel_rounds), benchlib.median_of(our_rounds),
+                profile_lines)
     except Exception:
         if daemon is not None:
             print(daemon.log_tail(), file=sys.stderr)
@@ -104,15 +137,20 @@ def main() -> int:
     parser.add_argument("--bytes", type=int, default=2_000_000_000)
     parser.add_argument("--pingpongs", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternate rounds; medians shown")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="also profile tapstackd with perf during one more discard and "
+                             "chargen transfer; perf data and reports in DIR")
     parser.add_argument("--no-record", action="store_true", help="don't append to RESULTS.md")
     args = parser.parse_args()
     benchlib.require_root("run_bench.py")
     tool = args.build / "bench" / "stream_tool"
-    kernel, ours = measure_alternately(tool, args)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    kernel, ours, profile_lines = measure_alternately(tool, args)
     lines = benchlib.ratio_table(rows(kernel, ours), ("kernel (veth)", "tapstack built-in"))
     benchlib.record("Built-in services", lines,
                     [f"{args.bytes} bytes per stream, {args.pingpongs} ping-pongs; medians of "
-                     f"{args.rounds} alternate rounds.", CPU_NOTE],
+                     f"{args.rounds} alternate rounds.", CPU_NOTE, *profile_lines],
                     not args.no_record)
     return 0
 
