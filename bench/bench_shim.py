@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import benchlib
@@ -24,15 +26,24 @@ from benchlib import HOST_ADDRESS, KERNEL_SERVER, STACK_ADDRESS, Namespace
 
 IPERF_PORT = 5201
 ECHO_PORT = 7007
+IPERF_CONNECT_ATTEMPTS = 25
 KERNEL_ECHO_PORT = 7008  # the kernel echo beside the shimmed one in the daemon's namespace
 
 
-def iperf3(client: Namespace, host: str, seconds: int, reverse: bool,
-           shim: list[str] | None = None) -> float:
-    """One iperf3 client run; Gbit/s as the receiver counted it."""
+def iperf3(client: Namespace, host: str, seconds: int, reverse: bool) -> float:
+    """One iperf3 client run; Gbit/s as the receiver counted it. iperf3 -s closes its listener
+    after each test (and after a probe that sent no test) and listens again: a refused connect
+    in between is retried."""
     argv = ["iperf3", "-4", "-c", host, "-p", str(IPERF_PORT), "-t", str(seconds), "--json",
             *(["-R"] if reverse else [])]
-    result = json.loads(client.run(argv, timeout_s=seconds + 60))
+    for _ in range(IPERF_CONNECT_ATTEMPTS):
+        # iperf3 exits 1 on errors, with the error in its JSON.
+        done = subprocess.run(client.command(argv), capture_output=True, text=True,
+                              timeout=seconds + 60)
+        result = json.loads(done.stdout)
+        if "Connection refused" not in result.get("error", ""):
+            break
+        time.sleep(0.2)
     if "error" in result:
         raise RuntimeError(f"iperf3: {result['error']}")
     return result["end"]["sum_received"]["bits_per_second"] / 1e9
