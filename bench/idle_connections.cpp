@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -158,6 +159,8 @@ void echo_or_close(int fd) {
 }
 
 int serve(int port) {
+  // A client that leaves mid-write must not end the server (which serves the next round).
+  ::signal(SIGPIPE, SIG_IGN);
   const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (listener < 0) die("socket");
   const int one = 1;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -121,6 +122,8 @@ int pingpong(int fd, int count) {
 }
 
 int serve(const std::string& mode, const char* port) {
+  // A client that leaves mid-write must not end the server (which serves the next round).
+  ::signal(SIGPIPE, SIG_IGN);
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   if (listener < 0) die("socket");
   const int one = 1;
