@@ -244,18 +244,24 @@ def ratio_table(rows: list[tuple[str, float, float, bool]], columns: tuple[str, 
 def record(title: str, lines: list[str], notes: list[str], enabled: bool) -> None:
     """Prints the table and, if enabled, appends it to RESULTS.md with date, commit, command and
     the load average (these machines are shared)."""
-    print("\n".join([title, *lines, *notes]))
+    print("\n\n".join([title, "\n".join(lines), *notes]))
     if not enabled:
         return
     commit = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
+    changed = subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain", "--", ".",
+                              ":!bench/RESULTS.md"], capture_output=True, text=True).stdout
+    if changed.strip():
+        commit += " with uncommitted changes"
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = "bench/" + Path(sys.argv[0]).name + " " + " ".join(sys.argv[1:])
+    command = "`bench/" + Path(sys.argv[0]).name + " " + " ".join(sys.argv[1:]) + "`"
+    if os.environ.get("TAPSTACK_BENCH_RUN_ALL"):  # set by run-all to its own command line
+        command += f" (run by `{os.environ['TAPSTACK_BENCH_RUN_ALL']}`)"
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     with open(HERE / "RESULTS.md", "a") as results:
-        results.write(f"\n## {title}: {stamp}, commit {commit}\n\n`{command}`; load average at "
+        results.write(f"\n## {title}: {stamp}, commit {commit}\n\n{command}; load average at "
                       f"the end {load} (2 cores)\n\n")
-        results.write("\n".join([*lines, *([""] + notes if notes else [])]) + "\n")
+        results.write("\n\n".join(["\n".join(lines), *notes]) + "\n")
 
 
 def require_root(script: str) -> None:

@@ -65,7 +65,9 @@ def profile(ns: Namespace, tool: Path, daemon_pid: int, args: argparse.Namespace
         # "  16.13%  tapstackd  [.] symbol   -   -" -> "16.13% tapstackd [.] symbol"
         top = [" ".join(line.split()).removesuffix(" - -") for line in report.splitlines()
                if line.strip() and not line.startswith("#")][:PROFILE_LINES]
-        lines += [f"tapstackd during {label} ({data}):", "```", *top, "```"]
+        lines.append("\n".join([f"perf: tapstackd during {label}, hottest symbols "
+                                 f"(all: perf-{label}.txt in the --profile directory):", "```",
+                                 *top, "```"]))
     return lines
 
 
