@@ -2,9 +2,10 @@
 """Programs through the LD_PRELOAD shim against the kernel, with the kernel-to-kernel baseline in
 the same run (issue 7 items 2 and 3; bench/README.md).
 
-  - iperf3: `iperf3 -s` under tapstack-run on the stack's address, a kernel iperf3 client in the
-    daemon's namespace over tap0, both directions (-R: the shimmed server sends); baseline: both
-    iperf3 on the kernel, in two namespaces over a veth pair.
+  - iperf3: `iperf3 -s` under tapstack-run on the stack's address with a kernel iperf3 client in
+    the daemon's namespace over tap0, and an iperf3 client under tapstack-run against a kernel
+    `iperf3 -s` on tap0's host side; both directions each (-R); baseline: both iperf3 on the
+    kernel, in two namespaces over a veth pair (its two figures serve both pairs of rows).
   - 1-byte ping-pong p50/p99 (stream_tool): a shimmed client against a kernel echo server, and a
     kernel client against a shimmed echo server; baseline: both on the kernel over veth.
 
@@ -27,15 +28,17 @@ from benchlib import HOST_ADDRESS, KERNEL_SERVER, STACK_ADDRESS, Namespace
 IPERF_PORT = 5201
 ECHO_PORT = 7007
 IPERF_CONNECT_ATTEMPTS = 25
+KERNEL_IPERF_PORT = 5202  # the kernel iperf3 server for the shimmed client, on tap0's host side
 KERNEL_ECHO_PORT = 7008  # the kernel echo beside the shimmed one in the daemon's namespace
 
 
-def iperf3(client: Namespace, host: str, seconds: int, reverse: bool) -> float:
-    """One iperf3 client run; Gbit/s as the receiver counted it. iperf3 -s closes its listener
-    after each test (and after a probe that sent no test) and listens again: a refused connect
-    in between is retried."""
-    argv = ["iperf3", "-4", "-c", host, "-p", str(IPERF_PORT), "-t", str(seconds), "--json",
-            *(["-R"] if reverse else [])]
+def iperf3(client: Namespace, host: str, seconds: int, reverse: bool,
+           port: int = IPERF_PORT, shim: list[str] | None = None) -> float:
+    """One iperf3 client run (under `shim`, a tapstack-run prefix, if given); Gbit/s as the
+    receiver counted it. iperf3 -s closes its listener after each test (and after a probe that
+    sent no test) and listens again: a refused connect in between is retried."""
+    argv = [*(shim or []), "iperf3", "-4", "-c", host, "-p", str(port), "-t", str(seconds),
+            "--json", *(["-R"] if reverse else [])]
     for _ in range(IPERF_CONNECT_ATTEMPTS):
         # iperf3 exits 1 on errors, with the error in its JSON.
         done = subprocess.run(client.command(argv), capture_output=True, text=True,
@@ -46,6 +49,9 @@ def iperf3(client: Namespace, host: str, seconds: int, reverse: bool) -> float:
         time.sleep(0.2)
     if "error" in result:
         raise RuntimeError(f"iperf3: {result['error']}")
+    local = result["start"]["connected"][0]["local_host"]
+    if shim and local != STACK_ADDRESS:  # the shim let the kernel's stack carry it
+        raise RuntimeError(f"shimmed iperf3 client used {local}, not the stack's address")
     return result["end"]["sum_received"]["bits_per_second"] / 1e9
 
 
@@ -72,9 +78,10 @@ def start_shim_side(daemon: benchlib.Daemon, tool: Path) -> None:
     ns.spawn(daemon.shim([str(tool), "serve", "echo", str(ECHO_PORT)]),
              daemon.scratch / "shim-echo.out")
     ns.spawn([str(tool), "serve", "echo", str(KERNEL_ECHO_PORT)])
+    ns.spawn(["iperf3", "-s", "-4", "-B", HOST_ADDRESS, "-p", str(KERNEL_IPERF_PORT)])
     # Under load a shimmed program takes a while to start: the shim connects to the daemon.
     for host, port in ((STACK_ADDRESS, IPERF_PORT), (STACK_ADDRESS, ECHO_PORT),
-                       (HOST_ADDRESS, KERNEL_ECHO_PORT)):
+                       (HOST_ADDRESS, KERNEL_ECHO_PORT), (HOST_ADDRESS, KERNEL_IPERF_PORT)):
         benchlib.wait_for_port(ns, host, port, timeout_s=30)
 
 
@@ -89,6 +96,10 @@ def measure_shim(daemon: benchlib.Daemon, tool: Path, args: argparse.Namespace) 
     ns = daemon.ns
     return {"to_server": iperf3(ns, STACK_ADDRESS, args.seconds, False),
             "from_server": iperf3(ns, STACK_ADDRESS, args.seconds, True),
+            "shim_client_sends": iperf3(ns, HOST_ADDRESS, args.seconds, False,
+                                        KERNEL_IPERF_PORT, daemon.shim([])),
+            "shim_client_receives": iperf3(ns, HOST_ADDRESS, args.seconds, True,
+                                           KERNEL_IPERF_PORT, daemon.shim([])),
             "shim_client": pingpong(ns, daemon.shim([]), tool, HOST_ADDRESS, KERNEL_ECHO_PORT,
                                     args.pingpongs),
             "shim_server": pingpong(ns, [], tool, STACK_ADDRESS, ECHO_PORT, args.pingpongs)}
@@ -138,6 +149,10 @@ def main() -> int:
          ours["to_server"], True),
         ("iperf3 -R shimmed server -> kernel client (Gbit/s)", kernel["from_server"],
          ours["from_server"], True),
+        ("iperf3 shimmed client -> kernel server (Gbit/s)", kernel["to_server"],
+         ours["shim_client_sends"], True),
+        ("iperf3 -R kernel server -> shimmed client (Gbit/s)", kernel["from_server"],
+         ours["shim_client_receives"], True),
     ]
     for key, label in (("shim_client", "shimmed client -> kernel echo"),
                        ("shim_server", "kernel client -> shimmed echo")):
@@ -148,7 +163,8 @@ def main() -> int:
     benchlib.record("Through the shim", lines,
                     [f"iperf3 {args.seconds} s per direction, one flow; {args.pingpongs} "
                      f"ping-pongs; medians of {args.rounds} alternate rounds. The kernel "
-                     "baseline's ping-pong is one measurement, shown in both ping-pong rows."], not args.no_record)
+                     "baseline is one client and one server: its figures appear in both rows "
+                     "of a direction."], not args.no_record)
     return 0
 
 
