@@ -12,6 +12,7 @@ import datetime
 import os
 import resource
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -155,7 +156,11 @@ class Daemon:
             argv += ["--config", str(self.scratch / "tapstackd.yaml")]
         self.process = self.ns.spawn(argv, self.log)
         self.pid = self.process.pid
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.close()
+            raise
 
     def wait_ready(self, timeout_s: float = 30) -> None:
         """Until the IPC socket exists (shimmed programs fail without it) and the stack answers
@@ -181,7 +186,7 @@ class Daemon:
     def close(self) -> None:
         stop(self.process)
         self.ns.delete()
-        subprocess.run(["rm", "-rf", str(self.scratch)], check=False)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def wait_for_port(ns: Namespace, host: str, port: int, timeout_s: float = 10) -> None:
