@@ -157,7 +157,8 @@ def main() -> int:
     lines = benchlib.ratio_table(rows, ("kernel echo (veth)", "tapstack built-in echo"))
     benchlib.record("Scale", lines,
                     [f"{n} connections from {sources_needed} client addresses, {len(shares(n))} "
-                     f"processes with at most 64 handshakes in flight each; every 100th echoed 1 byte afterwards "
+                     "processes with at most 64 handshakes in flight each; every 100th echoed 1 "
+                     "byte afterwards "
                      f"({ours['echoed']}/{ours['probed']} on tapstack). Memory: tapstack = "
                      "tapstackd VmRSS growth / N; kernel = (Slab growth / 2 + echo server VmRSS "
                      "growth) / N, Slab being machine-wide."], not args.no_record)

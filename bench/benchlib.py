@@ -216,7 +216,7 @@ def rss_kib(pid: int) -> int:
 def raise_fd_limit(wanted: int) -> None:
     """RLIMIT_NOFILE for this process and its children, up to the hard limit unless this process
     may raise that (CAP_SYS_RESOURCE): the scale benchmark needs a descriptor per connection."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, max(wanted, hard)))
     except (ValueError, PermissionError):
