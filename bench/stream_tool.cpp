@@ -6,15 +6,18 @@
 //   stream_tool recv HOST PORT BYTES            read BYTES
 //   stream_tool pingpong HOST PORT COUNT        COUNT 1-byte round trips to an echo service
 //
-// Prints one line of JSON: bytes, seconds, gbit_s (or p50_us/p99_us for pingpong).
+// Prints one line of JSON: bytes, seconds, gbit_s and cpu_s, this process's user + system CPU
+// time (or p50_us/p99_us for pingpong).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -49,11 +52,20 @@ int connect_to(const char* host, const char* port) {
   return fd;
 }
 
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 void report(std::uint64_t bytes, Clock::time_point start) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("{\"bytes\": %llu, \"seconds\": %.3f, \"gbit_s\": %.3f}\n",
+  std::printf("{\"bytes\": %llu, \"seconds\": %.3f, \"gbit_s\": %.3f, \"cpu_s\": %.3f}\n",
               static_cast<unsigned long long>(bytes), seconds,
-              static_cast<double>(bytes) * 8 / seconds / 1e9);
+              static_cast<double>(bytes) * 8 / seconds / 1e9, cpu_seconds());
 }
 
 int send_bytes(int fd, std::uint64_t total) {
@@ -110,6 +122,8 @@ int pingpong(int fd, int count) {
 }
 
 int serve(const std::string& mode, const char* port) {
+  // A client that leaves mid-write must not end the server (which serves the next round).
+  ::signal(SIGPIPE, SIG_IGN);
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   if (listener < 0) die("socket");
   const int one = 1;
