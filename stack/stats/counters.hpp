@@ -29,7 +29,7 @@ namespace tapstack {
   X(ipv4_drop_bad_total_length) X(ipv4_drop_bad_checksum)   X(ipv4_drop_bad_source)            \
   X(ipv4_drop_not_for_us)     X(ipv4_drop_ttl_expired)      X(ipv4_drop_unknown_protocol)      \
   X(ipv4_drop_no_route)       X(ipv4_tx_drop_too_big)       X(ipv4_tx_fragmented)              \
-  X(ipv4_tx_fragments)        X(ipv4_tx_loopback)                                              \
+  X(ipv4_tx_fragments)        X(ipv4_tx_loopback)           X(ipv4_drop_bad_options)           \
   X(ipv4_address_added)       X(ipv4_address_removed)                                          \
   /* IPv4 reassembly (RFC 791 §3.2, RFC 815) */                                                \
   X(ipv4_frag_rx_fragments)   X(ipv4_frag_reassembled)      X(ipv4_frag_drop_timeout)          \
