@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -24,9 +25,9 @@ from netns import DAEMON_MAC, HERE, HOST_ADDRESS, PYTHON, STACK_ADDRESS, TAP, Da
 from test_tcp import pattern_sha256
 
 FRAMES = 5  # crafted frames per malformed kind
-# The daemon's buffers are preallocated; 16 MiB leaves room for the reassembly cap (4 MiB by
-# default), allocator slack and the connections the attacks open, and catches any real leak:
-# the floods below send 30-90 MB.
+# Frame buffers are preallocated (a transfer's first megabytes still touch ~2 MiB of them);
+# 16 MiB leaves room for allocator slack and the connections an attack opens, and catches a
+# leak of even a few bytes per frame: the floods below send 20,000 to 300,000 frames.
 RSS_GROWTH_BOUND_KIB = 16 * 1024
 TRANSFER_RATE = 1_000_000  # bytes/s of the background curl
 SCAN_LIMITS = ["-p", "1-1024", "--max-retries", "1", "--host-timeout", "60s", "-n", "-Pn"]
@@ -246,13 +247,13 @@ class FragmentsTest(HostileTestCase):
         # 6,000 never-completed datagrams of 1,480 bytes (8.9 MB) against the 4 MiB default cap:
         # the oldest are evicted and counted, memory stays within the cap.
         flood = 6000
-        with self.under_attack(transfer_s=4.0) as attack:
+        # Held at most: the 4 MiB cap, plus the ~2 MiB of buffers any transfer touches.
+        with self.under_attack(transfer_s=4.0, rss_bound_kib=8 * 1024) as attack:
             self.hostile("fragment_flood", count=flood)
         evicted = attack.delta["ipv4_frag_drop_memory_cap"]
         self.assertEqual(attack.delta["ipv4_frag_rx_fragments"], flood)
         # Held at most: 4 MiB / (1480 + 64 + 256 bytes of accounting) datagrams.
         self.assertGreaterEqual(evicted, flood - (4 << 20) // (1480 + 64 + 256))
-        self.assertLessEqual(attack.rss_growth_kib, 4 * 1024 + 4 * 1024)
 
 
 class TcpAttacksTest(HostileTestCase):
@@ -338,6 +339,7 @@ class FloodsTest(HostileTestCase):
                              attack.delta["icmp_rx_echo_requests"])
 
     def test_hping3_syn_flood(self) -> None:
+        self.assertIsNotNone(shutil.which("hping3"), "hping3 is missing (scripts/install-deps)")
         with self.under_attack(transfer_s=7.0) as attack:
             hping = subprocess.Popen(
                 self.namespace.command(["hping3", "-q", "-S", "-p", "80", "--flood",
@@ -345,19 +347,22 @@ class FloodsTest(HostileTestCase):
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.addCleanup(lambda: hping.poll() is None and hping.kill())
             time.sleep(5)
+            # Half-open connections during the flood: bounded by the SYN queue (syn_backlog
+            # 256 per listener by default), beyond it SYN cookies answer without state.
+            half_open = sum(1 for s in self.ctl_json("sockets") if s["state"] == "SYN-RECEIVED")
             hping.send_signal(signal.SIGINT)  # only this PID
             hping.wait(timeout=10)
         self.assertGreater(attack.delta["tcp_rx_segments"], 10000)
         print(f"\n  hping3: {attack.delta['tcp_rx_segments']} segments, "
-              f"{attack.delta['tcp_syncookies_sent']} SYN cookies", end="")
-        # The kernel resets each SYN-ACK it never asked for; whatever stays half-open is bounded
-        # by the SYN queue, beyond it SYN cookies answer.
-        self.assertGreater(attack.delta["tcp_syncookies_sent"] + attack.delta["tcp_rx_resets"],
-                           0)
+              f"{attack.delta['tcp_syncookies_sent']} SYN cookies, {half_open} half-open",
+              end="")
+        self.assertLessEqual(half_open, 256)
+        self.assertGreater(attack.delta["tcp_syncookies_sent"], 0)
 
 
 class ScansTest(HostileTestCase):
     def nmap(self, *scan: str) -> str:
+        self.assertIsNotNone(shutil.which("nmap"), "nmap is missing (scripts/install-deps)")
         done = self.namespace.run(["nmap", *scan, *SCAN_LIMITS, STACK_ADDRESS], timeout_s=120)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         return done.stdout
