@@ -56,7 +56,7 @@ namespace tapstack {
   X(tcp_drop_bad_options)     X(tcp_drop_broadcast)         X(tcp_drop_paws)                   \
   X(tcp_drop_out_of_window)   X(tcp_drop_no_ack)            X(tcp_drop_bad_ack)                \
   X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)         \
-  X(tcp_drop_listen_bad_flags) X(tcp_invalid_ack_limited)                                      \
+  X(tcp_drop_listen_bad_flags) X(tcp_invalid_ack_limited)    X(tcp_sack_discarded)             \
   /* connections reset because their local address was removed (issue 9) */                  \
   X(tcp_reset_address_removed)                                                                 \
   /* UDP (nstat: InDatagrams, OutDatagrams, NoPorts, IgnoredMulti, RcvbufErrors, */           \
