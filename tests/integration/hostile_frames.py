@@ -324,19 +324,21 @@ def http_get(size: int) -> bytes:
 
 def send_option_case(link: Link, case: str, count: int) -> dict:
     """Bad MSS (1: the stack's floor is 64), window scale 15 (RFC 7323 §2.3: used as 14) and a
-    SACK-permitted of the wrong length in the SYN; then SACK blocks far outside the window and a
-    SACK option of length 1 (malformed, RFC 9293 §3.1) on the established connection."""
+    SACK-permitted of the wrong length (ignored; a good one follows) in the SYN; then, on the
+    established connection, SACK blocks far outside the window, a SACK option whose length is
+    no whole number of blocks, and one of length 1 (malformed, RFC 9293 §3.1)."""
     link.teach_peer()
     peer = Peer(link, 34000 + random.randrange(1000))
-    offered = peer.connect([("MSS", 1), ("WScale", 15), (4, b"\x00"), ("NOP", None)], window=1)
+    offered = peer.connect([("MSS", 1), ("WScale", 15), (4, b"\x00"), ("SAckOK", b"")],
+                           window=1)
     size = 3000
     peer.send_data(http_get(size), window=1)
     segments = peer.receive(3.0, window=1, wanted=size)
     body_ok = bytes(peer.data).endswith(bytes(i % 251 for i in range(size)))
-    far = (peer.rcv_nxt + (1 << 30)) % (1 << 32)
+    far = [(peer.rcv_nxt + (1 << 30) + edge) % (1 << 32) for edge in (0, 640)]
     for i in range(count):
-        link.send(peer.segment("A", window=1, options=[("SAck", (far, far + 640))]))
-        link.send(peer.segment("A", window=1))  # a plain duplicate ACK
+        link.send(peer.segment("A", window=1, options=[("SAck", tuple(far))]))
+        link.send(peer.segment("A", window=1, options=[(5, bytes(6))]))
     for i in range(count):
         # data offset 6: the payload's first 4 bytes are the options: SACK kind with length 1.
         frame = peer.segment("A", window=1, payload=b"\x05\x01\x01\x01")

@@ -278,8 +278,11 @@ class TcpAttacksTest(HostileTestCase):
         self.assertTrue(result["body_ok"], result)
         # MSS 1 is raised to the stack's floor of 64 bytes per segment.
         self.assertLessEqual(result["max_segment"], 64, result)
-        self.assertIn("WScale", result["syn_ack_options"])
-        self.assert_counts(attack.delta, {"tcp_drop_bad_options": FRAMES, "tcp_rx_resets": 1})
+        self.assertEqual(result["syn_ack_options"], ["MSS", "NOP", "SAckOK", "WScale"])
+        # Blocks beyond SND.NXT are ignored and counted (Linux's TCPSACKDiscard); a SACK of the
+        # wrong length is ignored; a length of 1 drops the segment.
+        self.assert_counts(attack.delta, {"tcp_sack_discarded": FRAMES,
+                                          "tcp_drop_bad_options": FRAMES, "tcp_rx_resets": 1})
 
     def test_zero_window_and_a_storm_of_zero_window_acks(self) -> None:
         with self.under_attack() as attack:
