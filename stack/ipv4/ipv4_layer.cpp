@@ -23,6 +23,8 @@ Counter counter_for(wire::Ipv4Error error) {
       return Counter::ipv4_drop_bad_total_length;
     case wire::Ipv4Error::bad_checksum:
       return Counter::ipv4_drop_bad_checksum;
+    case wire::Ipv4Error::bad_options:
+      return Counter::ipv4_drop_bad_options;
   }
   return Counter::ipv4_drop_truncated;
 }

@@ -29,7 +29,7 @@ namespace tapstack {
   X(ipv4_drop_bad_total_length) X(ipv4_drop_bad_checksum)   X(ipv4_drop_bad_source)            \
   X(ipv4_drop_not_for_us)     X(ipv4_drop_ttl_expired)      X(ipv4_drop_unknown_protocol)      \
   X(ipv4_drop_no_route)       X(ipv4_tx_drop_too_big)       X(ipv4_tx_fragmented)              \
-  X(ipv4_tx_fragments)        X(ipv4_tx_loopback)                                              \
+  X(ipv4_tx_fragments)        X(ipv4_tx_loopback)           X(ipv4_drop_bad_options)           \
   /* offloads: packets the device segments (TSO), received with checksums it vouched for */  \
   X(ipv4_tx_gso_packets)      X(ipv4_rx_checksum_offloaded)                                    \
   X(ipv4_address_added)       X(ipv4_address_removed)                                          \
@@ -58,6 +58,7 @@ namespace tapstack {
   X(tcp_drop_bad_options)     X(tcp_drop_broadcast)         X(tcp_drop_paws)                   \
   X(tcp_drop_out_of_window)   X(tcp_drop_no_ack)            X(tcp_drop_bad_ack)                \
   X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)         \
+  X(tcp_drop_listen_bad_flags) X(tcp_invalid_ack_limited)    X(tcp_sack_discarded)             \
   /* connections reset because their local address was removed (issue 9) */                  \
   X(tcp_reset_address_removed)                                                                 \
   /* UDP (nstat: InDatagrams, OutDatagrams, NoPorts, IgnoredMulti, RcvbufErrors, */           \

@@ -37,6 +37,7 @@ std::uint32_t TcpConnection::apply_sack(const SegmentIn& seg) {
   const auto update = scoreboard_.on_ack(
       seg.ack, snd_max_, std::span<const SeqRange>{blocks.data(), seg.options.sack_count});
   if (update.dsack) ctx_.counters.add(Counter::tcp_rx_dsack);
+  if (update.discarded != 0) ctx_.counters.add(Counter::tcp_sack_discarded, update.discarded);
   return update.newly_sacked;
 }
 

@@ -131,6 +131,7 @@ class TcpConnection {
   void on_text(const SegmentIn& seg, Instant now);
   void on_fin(Instant now);
   void send_challenge_ack(Instant now);
+  void answer_invalid(const SegmentIn& seg, Instant now);
   void update_ts_recent(const SegmentIn& seg, Instant now);
   // ack.cpp
   void on_new_ack(const SegmentIn& seg, Instant now);
@@ -237,7 +238,8 @@ class TcpConnection {
   std::uint32_t quick_acks_ = 16;  // Linux quickack mode at start
   Instant last_received_;
   Instant last_challenge_ack_ = Instant::min();
-  Instant ts_epoch_;  // creation: no RTT sample can be older
+  Instant last_invalid_ack_ = Instant::min();  // answer_invalid()'s rate limit
+  Instant ts_epoch_;                           // creation: no RTT sample can be older
   // RFC 7323 §5.4: TSval = the stack's millisecond clock plus an offset per address pair, so
   // successive connections between two hosts keep increasing timestamps (RFC 6191 reuse) and
   // a SYN-cookie connection continues the clock its SYN-ACK started.

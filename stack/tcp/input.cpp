@@ -34,7 +34,7 @@ void TcpConnection::on_segment(const SegmentIn& seg, Instant now) {
   if (paws_rejects(seg, now) || !acceptable(seg)) {
     ctx_.counters.add(paws_rejects(seg, now) ? Counter::tcp_drop_paws
                                              : Counter::tcp_drop_out_of_window);
-    if (!seg.has(TcpFlags::rst)) schedule_ack(true, now);
+    if (!seg.has(TcpFlags::rst)) answer_invalid(seg, now);
     report_old_duplicate(seg);
     // RFC 9293 §3.10.7.4 (TIME-WAIT): a retransmitted FIN lies left of RCV.NXT, so it lands
     // here; acknowledge it (above) and restart the 2 MSL timeout.
@@ -203,6 +203,22 @@ void TcpConnection::send_challenge_ack(Instant now) {
   send_ack(now);
 }
 
+// The ACK that answers an unacceptable segment or an ACK of unsent data (RFC 9293 §3.10.7.4,
+// RFC 5961 §5.2). A segment without data or FIN, or with SYN, cannot be a retransmission that
+// needs the ACK at once, so it is answered at most once per kChallengeAckInterval: two ends
+// that disagree cannot ping-pong ACKs forever, and a storm of forged segments is not reflected
+// one for one (as Linux's tcp_oow_rate_limited with tcp_invalid_ratelimit, and RFC 5961 §7).
+void TcpConnection::answer_invalid(const SegmentIn& seg, Instant now) {
+  if ((seg.payload.empty() && !seg.has(TcpFlags::fin)) || seg.has(TcpFlags::syn)) {
+    if (last_invalid_ack_ != Instant::min() && now - last_invalid_ack_ < kChallengeAckInterval) {
+      ctx_.counters.add(Counter::tcp_invalid_ack_limited);
+      return;
+    }
+    last_invalid_ack_ = now;
+  }
+  schedule_ack(true, now);
+}
+
 // RFC 7323 §4.3: remember the newest timestamp of a segment that covers Last.ACK.sent
 // (§5.5: any such timestamp once TS.Recent is outdated).
 void TcpConnection::update_ts_recent(const SegmentIn& seg, Instant now) {
@@ -233,7 +249,7 @@ bool TcpConnection::on_ack_field(const SegmentIn& seg, Instant now) {
   // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
   if (seg.ack > snd_max_) {
     ctx_.counters.add(Counter::tcp_drop_ack_unsent);
-    schedule_ack(true, now);
+    answer_invalid(seg, now);
     output(now);
     return false;
   }

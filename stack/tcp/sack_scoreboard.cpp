@@ -24,7 +24,10 @@ SackScoreboard::Update SackScoreboard::on_ack(SeqNum snd_una, SeqNum snd_nxt,
   for (const SeqRange& block : blocks) {
     // A block past SND.NXT reports data never sent: the whole block is suspect. A part below
     // SND.UNA is already acknowledged and adds nothing.
-    if (block.empty() || snd_nxt < block.end) continue;
+    if (block.empty() || snd_nxt < block.end) {
+      ++update.discarded;
+      continue;
+    }
     const SeqRange fresh{seq_max(block.begin, snd_una), block.end};
     if (!fresh.empty()) add(fresh);
   }

@@ -30,6 +30,7 @@ class SackScoreboard {
   struct Update {
     std::uint32_t newly_sacked = 0;  // growth of sacked_bytes() from this ACK's blocks
     bool dsack = false;              // the first block was a D-SACK (RFC 2883 §4)
+    std::uint32_t discarded = 0;     // invalid blocks ignored (Linux's TCPSACKDiscard)
   };
   // Applies the SACK blocks of one ACK. `snd_una` is the cumulative acknowledgment after this
   // ACK; ranges below it are dropped. A first block below `snd_una` or inside the second block

@@ -133,7 +133,12 @@ void TcpLayer::on_listener_segment(std::uint32_t listener, const FourTuple& tupl
     reset_unknown(tuple, seg);
     return;
   }
-  if (!seg.has(TcpFlags::syn)) return;
+  // Without SYN there is nothing to open (null, FIN, Xmas probes); SYN+FIN is no opening either
+  // (Linux drops both in LISTEN). Counted: scanners send them by the thousand.
+  if (!seg.has(TcpFlags::syn) || seg.has(TcpFlags::fin)) {
+    counters_.add(Counter::tcp_drop_listen_bad_flags);
+    return;
+  }
   accept_syn(listener, tuple, seg, now);
 }
 

@@ -3,6 +3,32 @@
 #include "stack/wire/checksum.hpp"
 
 namespace tapstack::wire {
+namespace {
+
+constexpr std::uint8_t kOptionEnd = 0;  // RFC 791 §3.1: End of Option List
+constexpr std::uint8_t kOptionNop = 1;  // RFC 791 §3.1: No Operation
+
+// RFC 791 §3.1 option format: EOL and NOP are single octets; every other option carries a length
+// octet counting its type and length octets, so at least 2, and must end inside the header.
+// Linux's ip_options_compile rejects the same (and answers with a parameter problem).
+bool options_well_formed(Bytes options) {
+  std::size_t at = 0;
+  while (at < options.size()) {
+    const std::uint8_t type = load8(options, at);
+    if (type == kOptionEnd) return true;
+    if (type == kOptionNop) {
+      ++at;
+      continue;
+    }
+    if (at + 1 >= options.size()) return false;
+    const std::size_t length = load8(options, at + 1);
+    if (length < 2 || length > options.size() - at) return false;
+    at += length;
+  }
+  return true;
+}
+
+}  // namespace
 
 Result<Ipv4View, Ipv4Error> Ipv4View::check(Bytes packet) {
   if (packet.size() < kMinHeaderSize) return unexpected(Ipv4Error::truncated);
@@ -14,6 +40,9 @@ Result<Ipv4View, Ipv4Error> Ipv4View::check(Bytes packet) {
   const std::size_t total = load16(packet, 2);
   if (total < ihl || total > packet.size()) return unexpected(Ipv4Error::bad_total_length);
   if (internet_checksum(packet.first(ihl)) != 0) return unexpected(Ipv4Error::bad_checksum);
+  if (!options_well_formed(packet.subspan(kMinHeaderSize, ihl - kMinHeaderSize))) {
+    return unexpected(Ipv4Error::bad_options);
+  }
   return Ipv4View{packet.first(total)};
 }
 

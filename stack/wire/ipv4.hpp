@@ -12,14 +12,22 @@ namespace tapstack::wire {
 
 enum class IpProtocol : std::uint8_t { icmp = 1, tcp = 6, udp = 17 };
 
-enum class Ipv4Error { truncated, bad_version, bad_ihl, bad_total_length, bad_checksum };
+enum class Ipv4Error {
+  truncated,
+  bad_version,
+  bad_ihl,
+  bad_total_length,
+  bad_checksum,
+  bad_options,
+};
 
 // A validated view of one IPv4 packet in a receive buffer. The bytes are borrowed.
 class Ipv4View {
  public:
   static constexpr std::size_t kMinHeaderSize = 20;
 
-  // Checks version, IHL, total length against the available bytes, and the header checksum.
+  // Checks version, IHL, total length against the available bytes, the header checksum, and the
+  // length octets of the options (their contents are not interpreted, RFC 1122 §3.2.1.8).
   // Bytes beyond the total length (Ethernet padding) are excluded from packet() and payload().
   static Result<Ipv4View, Ipv4Error> check(Bytes packet);
 

@@ -21,6 +21,30 @@ TEST_F(TcpConnectionInput, UnacceptableSegmentGetsAck) {
   EXPECT_EQ(conn().info().receive_queue, 0U);
 }
 
+TEST_F(TcpConnectionInput, UnacceptableDataIsAnsweredEveryTime) {
+  // A retransmission may need the ACK at once: data segments are never rate limited.
+  for (int i = 0; i < 3; ++i) {
+    deliver(kPeerIss + 1 + 200000, kIss + 1, TcpFlags::ack, 100);
+    EXPECT_EQ(take_one().ack, kPeerIss + 1);
+  }
+  EXPECT_EQ(count(Counter::tcp_invalid_ack_limited), 0U);
+}
+
+TEST_F(TcpConnectionInput, UnacceptablePureAcksAreAnsweredAtMostEvery500ms) {
+  // An ACK storm (Linux tcp_oow_rate_limited, tcp_invalid_ratelimit = 500 ms): one answer.
+  for (int i = 0; i < 100; ++i) deliver(kPeerIss + 1 + 200000, kIss + 1, TcpFlags::ack);
+  EXPECT_EQ(take_one().ack, kPeerIss + 1);
+  EXPECT_EQ(count(Counter::tcp_drop_out_of_window), 100U);
+  EXPECT_EQ(count(Counter::tcp_invalid_ack_limited), 99U);
+  now_ += 499ms;
+  deliver(kPeerIss + 1 + 200000, kIss + 1, TcpFlags::ack);
+  expect_silent();
+  now_ += 1ms;
+  deliver(kPeerIss + 1 + 200000, kIss + 1, TcpFlags::ack);
+  EXPECT_EQ(take_one().ack, kPeerIss + 1);
+  EXPECT_EQ(conn().state(), TcpState::established);
+}
+
 TEST_F(TcpConnectionInput, UnacceptableResetIsDroppedSilently) {
   deliver(kPeerIss + 1 + 200000, kIss + 1, TcpFlags::rst);
   expect_silent();  // RFC 9293 §3.10.7.4: "If the RST bit is set ... drop it and return"
@@ -72,6 +96,16 @@ TEST_F(TcpConnectionInput, AckOfUnsentDataIsAnsweredAndDropped) {
   EXPECT_EQ(ack.ack, kPeerIss + 1);  // the data was not taken
   EXPECT_EQ(count(Counter::tcp_drop_ack_unsent), 1U);
   EXPECT_EQ(conn().info().receive_queue, 0U);
+}
+
+TEST_F(TcpConnectionInput, PureAcksOfUnsentDataAreAnsweredAtMostEvery500ms) {
+  for (int i = 0; i < 50; ++i) deliver(kPeerIss + 1, kIss + 1001, TcpFlags::ack);
+  EXPECT_EQ(take_one().ack, kPeerIss + 1);
+  EXPECT_EQ(count(Counter::tcp_drop_ack_unsent), 50U);
+  EXPECT_EQ(count(Counter::tcp_invalid_ack_limited), 49U);
+  now_ += 500ms;
+  deliver(kPeerIss + 1, kIss + 1001, TcpFlags::ack);
+  EXPECT_EQ(take_one().ack, kPeerIss + 1);
 }
 
 TEST_F(TcpConnectionInput, AckOlderThanMaxWindowGetsChallengeAck) {

@@ -95,13 +95,22 @@ TEST_F(SackScoreboardTest, CumulativeAckDropsAndTrimsRanges) {
 TEST_F(SackScoreboardTest, IgnoresInvalidBlocks) {
   auto update = ack(1000, 5000, {{4000, 5001}});  // beyond SND.NXT: never sent
   EXPECT_EQ(update.newly_sacked, 0u);
+  EXPECT_EQ(update.discarded, 1u);
   update = ack(1000, 5000, {{3000, 3000}});  // empty
   EXPECT_EQ(update.newly_sacked, 0u);
+  EXPECT_EQ(update.discarded, 1u);
   update = ack(1000, 5000, {{4000, 3000}});  // reversed
   EXPECT_EQ(update.newly_sacked, 0u);
+  EXPECT_EQ(update.discarded, 1u);
+  // Far outside the window (a forged block), next to a valid one: only it is discarded.
+  update = ack(1000, 5000, {{2000, 3000}, {1000000000, 1000000640}});
+  EXPECT_EQ(update.newly_sacked, 1000u);
+  EXPECT_EQ(update.discarded, 1u);
+  ack(5000, 5000, {});
   EXPECT_EQ(ranges(), Ranges{});
   // Not first, straddling SND.UNA: only the part above it counts.
   update = ack(1000, 5000, {{4000, 5000}, {500, 1500}});
+  EXPECT_EQ(update.discarded, 0u);
   EXPECT_EQ(update.newly_sacked, 1500u);
   EXPECT_EQ(ranges(), (Ranges{{1000, 1500}, {4000, 5000}}));
 }

@@ -149,6 +149,33 @@ TEST(Ipv4, RejectsEachMalformation) {
   EXPECT_EQ(check(bad_sum), Ipv4Error::bad_checksum);
 }
 
+// The captured echo request with `options` (a multiple of 4 bytes) inserted after its header,
+// IHL, total length and checksum fixed up.
+std::vector<std::byte> echo_with_options(std::initializer_list<std::uint8_t> options) {
+  const auto frame = hex(fx::kEchoRequest);
+  std::vector<std::byte> p(frame.begin() + 14, frame.begin() + 14 + 20);
+  for (const std::uint8_t b : options) p.push_back(std::byte{b});
+  p.insert(p.end(), frame.begin() + 14 + 20, frame.end());
+  store8(p, 0, static_cast<std::uint8_t>(0x40 | (20 + options.size()) / 4));
+  store16(p, 2, static_cast<std::uint16_t>(p.size()));
+  store16(p, 10, 0);
+  store16(p, 10, internet_checksum(Bytes{p}.first(20 + options.size())));
+  return p;
+}
+
+// RFC 791 §3.1: the option format is checked, the options themselves are not interpreted.
+TEST(Ipv4, ChecksOptionLengths) {
+  auto check = [](std::vector<std::byte> p) { return Ipv4View::check(p); };
+  EXPECT_TRUE(check(echo_with_options({7, 7, 4, 0, 0, 0, 0, 0})));  // record route, one slot
+  EXPECT_TRUE(check(echo_with_options({1, 1, 68, 4, 5, 0, 0, 0, 0, 0, 0, 0})));  // NOPs, ts
+  EXPECT_TRUE(check(echo_with_options({0, 99, 0, 0})));  // after End of List nothing counts
+  EXPECT_TRUE(check(echo_with_options({130, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})));  // unknown
+  EXPECT_EQ(check(echo_with_options({7, 0, 4, 0})).error(), Ipv4Error::bad_options);
+  EXPECT_EQ(check(echo_with_options({7, 1, 4, 0})).error(), Ipv4Error::bad_options);
+  EXPECT_EQ(check(echo_with_options({68, 40, 5, 0})).error(), Ipv4Error::bad_options);
+  EXPECT_EQ(check(echo_with_options({1, 1, 1, 7})).error(), Ipv4Error::bad_options);  // no length
+}
+
 TEST(Ipv4, ExcludesEthernetPadding) {
   auto frame = hex(fx::kEchoRequest);
   frame.resize(frame.size() + 10);  // trailing padding after the datagram
