@@ -210,11 +210,9 @@ bool HttpSession::send_response(Instant now) {
     progress = true;
   }
   while (pattern_remaining_ > 0) {
-    const std::size_t chunk = static_cast<std::size_t>(
-        std::min<std::uint64_t>(pattern_remaining_, context().scratch.size()));
-    const std::span<std::byte> bytes = context().scratch.first(chunk);
-    fill_pattern(pattern_offset_, bytes);
-    const std::size_t sent = write(bytes, now);
+    const std::size_t chunk =
+        static_cast<std::size_t>(std::min<std::uint64_t>(pattern_remaining_, kPatternViewMax));
+    const std::size_t sent = write(pattern_view(pattern_offset_, chunk), now);
     if (sent == 0) return progress;
     pattern_offset_ += sent;
     pattern_remaining_ -= sent;

@@ -87,9 +87,7 @@ bool ChargenSession::run(Instant now) {
     }
     bool progress = result.status == ReadStatus::data;
     if (!write_blocked()) {
-      const std::span<std::byte> chunk = context().scratch;
-      fill_pattern(offset_, chunk);
-      const std::size_t sent = write(chunk, now);
+      const std::size_t sent = write(pattern_view(offset_, kPatternViewMax), now);
       offset_ += sent;
       stats().chargen_bytes += sent;
       progress |= sent > 0;

@@ -33,6 +33,18 @@ TEST(Pattern, PiecesJoinIntoTheWholeStream) {
   EXPECT_EQ(pieces, whole);
 }
 
+TEST(Pattern, ViewsMatchTheStreamAtEveryPhaseUpToTheirLimit) {
+  for (const std::uint64_t offset :
+       {std::uint64_t{0}, std::uint64_t{250}, std::uint64_t{251}, std::uint64_t{123'456'789'013}}) {
+    const auto view = pattern_view(offset, kPatternViewMax + 1000);
+    ASSERT_EQ(view.size(), kPatternViewMax);
+    for (std::size_t i = 0; i < view.size(); ++i) {
+      ASSERT_EQ(view[i], pattern_byte(offset + i)) << offset << '+' << i;
+    }
+  }
+  EXPECT_EQ(pattern_view(7, 10).size(), 10U);
+}
+
 std::span<const std::byte> bytes_of(std::string_view text) {
   return std::as_bytes(std::span{text.data(), text.size()});
 }
