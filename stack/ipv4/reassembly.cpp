@@ -6,6 +6,8 @@
 #include <iterator>
 #include <utility>
 
+#include "stack/wire/bytes.hpp"
+
 namespace tapstack {
 namespace {
 
@@ -168,7 +170,7 @@ std::optional<ReassembledDatagram> ReassemblyQueue::finish(PendingList::iterator
   }
   assembled_.resize(*datagram->total_length);
   for (const auto& [offset, bytes] : datagram->fragments) {
-    std::ranges::copy(bytes, assembled_.data() + offset);
+    wire::copy_bytes(bytes, assembled_.data() + offset);
   }
   const FragmentKey key = datagram->key;
   release(datagram);

@@ -129,8 +129,8 @@ std::size_t ReceiveBuffer::store_new_bytes(const SeqRange& part, wire::Bytes byt
         bytes.subspan(seq_distance(part.begin, cursor), seq_distance(cursor, gap_end));
     const std::size_t index = index_of(cursor);
     const std::size_t first = std::min(gap.size(), storage_size_ - index);
-    std::ranges::copy(gap.first(first), storage_.get() + index);
-    std::ranges::copy(gap.subspan(first), storage_.get());
+    wire::copy_bytes(gap.first(first), storage_.get() + index);
+    wire::copy_bytes(gap.subspan(first), storage_.get());
     stored += gap.size();
   };
   for (const HeldRange& held : out_of_order_) {
@@ -182,8 +182,8 @@ void ReceiveBuffer::reserve(std::size_t needed) {
 void ReceiveBuffer::copy_from_head(std::size_t count, std::byte* out) const {
   if (count == 0) return;
   const std::size_t first = std::min(count, storage_size_ - head_);
-  std::copy_n(storage_.get() + head_, first, out);
-  std::copy_n(storage_.get(), count - first, out + first);
+  wire::copy_bytes({storage_.get() + head_, first}, out);
+  wire::copy_bytes({storage_.get(), count - first}, out + first);
 }
 
 }  // namespace tapstack

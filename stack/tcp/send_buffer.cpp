@@ -30,8 +30,8 @@ std::size_t SendBuffer::append(wire::Bytes data) {
   // Copy in at most two pieces: up to the end of the storage, then from its start.
   const std::size_t tail = (head_ + size_) % storage_size_;
   const std::size_t first = std::min(taken, storage_size_ - tail);
-  std::ranges::copy(data.first(first), storage_.get() + tail);
-  std::ranges::copy(data.subspan(first, taken - first), storage_.get());
+  wire::copy_bytes(data.first(first), storage_.get() + tail);
+  wire::copy_bytes(data.subspan(first, taken - first), storage_.get());
   size_ += taken;
   return taken;
 }
@@ -48,8 +48,7 @@ std::array<wire::Bytes, 2> SendBuffer::peek(SeqNum from, std::size_t max) const 
 
 std::size_t SendBuffer::copy_out(SeqNum from, wire::MutableBytes out) const {
   const auto pieces = peek(from, out.size());
-  const auto next = std::ranges::copy(pieces[0], out.begin()).out;
-  std::ranges::copy(pieces[1], next);
+  wire::copy_bytes(pieces[1], wire::copy_bytes(pieces[0], out.data()));
   return pieces[0].size() + pieces[1].size();
 }
 
@@ -79,7 +78,7 @@ void SendBuffer::reserve(std::size_t needed) {
   // Move the held bytes to the start of the new storage, unwrapping them.
   auto storage = std::make_unique_for_overwrite<std::byte[]>(grown);
   const auto pieces = peek(begin_seq_, size_);
-  std::ranges::copy(pieces[1], std::ranges::copy(pieces[0], storage.get()).out);
+  wire::copy_bytes(pieces[1], wire::copy_bytes(pieces[0], storage.get()));
   storage_ = std::move(storage);
   storage_size_ = grown;
   head_ = 0;

@@ -23,6 +23,8 @@ class Checksum {
   std::uint16_t folded() const;
 
  private:
+  std::size_t add_words(Bytes data, std::size_t from);
+
   std::uint64_t sum_ = 0;
   bool odd_ = false;  // the last chunk ended inside a 16-bit word
 };

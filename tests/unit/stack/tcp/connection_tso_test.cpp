@@ -61,6 +61,17 @@ TEST_F(TcpConnectionTso, SegmentsStopAtSixtyFourKilobytes) {
   EXPECT_EQ(largest, (65535U - 20 - 60) / smss * smss);
 }
 
+TEST_F(TcpConnectionTso, TheDeviceCutsToThePeersMss) {
+  establish_active(full_syn_options(100));  // a small MSS, less the timestamp option
+  conn().enable_segmentation_offload();
+  write(5000);
+  const auto all = sent();
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all[0].segment_size, 100U - 12U);
+  EXPECT_GT(all[0].len(), all[0].segment_size);
+  EXPECT_EQ(all[0].len() % all[0].segment_size, 0U);
+}
+
 TEST_F(TcpConnectionTso, WithoutALargeBufferSegmentsAreMssSized) {
   establish();
   out_.large_room = false;

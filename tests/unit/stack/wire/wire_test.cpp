@@ -82,6 +82,38 @@ TEST(Checksum, OddChunksSumLikeTheirConcatenation) {
   }
 }
 
+// The 8-bytes-at-a-time sum against the definition (RFC 1071: 16-bit big-endian words, the
+// odd byte padded on the right, end-around carry), for every length and split up to 40 bytes
+// and for long runs of 0xff that carry at every step.
+TEST(Checksum, WideSumsMatchTheDefinition) {
+  const auto reference = [](Bytes data) {
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < data.size(); i += 2) {
+      sum += static_cast<std::uint32_t>(load8(data, i)) << 8;
+      if (i + 1 < data.size()) sum += load8(data, i + 1);
+      sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return static_cast<std::uint16_t>(~sum & 0xffff);
+  };
+  std::vector<std::byte> data(40);
+  std::uint32_t state = 7;
+  for (std::byte& b : data) {
+    state = state * 1103515245 + 12345;
+    b = static_cast<std::byte>(state >> 24);
+  }
+  for (std::size_t length = 0; length <= data.size(); ++length) {
+    const Bytes bytes = Bytes{data}.first(length);
+    for (std::size_t split = 0; split <= length; ++split) {
+      Checksum c;
+      c.add(bytes.first(split));
+      c.add(bytes.subspan(split));
+      ASSERT_EQ(c.finish(), reference(bytes)) << length << " split " << split;
+    }
+  }
+  const std::vector<std::byte> ones(65535, std::byte{0xff});
+  EXPECT_EQ(internet_checksum(ones), reference(ones));
+}
+
 TEST(Ipv4, ParsesCapturedEchoRequest) {
   const auto frame = hex(fx::kEchoRequest);
   const auto ip = Ipv4View::check(Bytes{frame}.subspan(14));
