@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import netns
 from netns import DAEMON_MAC, HERE, HOST_ADDRESS, PYTHON, STACK_ADDRESS, TAP, DaemonTestCase
@@ -256,6 +259,33 @@ class FragmentsTest(HostileTestCase):
         self.assertGreaterEqual(evicted, flood - (4 << 20) // (1480 + 64 + 256))
 
 
+class TcpOptionsTest(HostileTestCase):
+    """Segment sizes are read off the TAP, where a segment the kernel is to cut (TSO) is seen
+    whole: this case runs with tap.offloads false so what it sees is what the peer gets. That
+    the stack asks the kernel for segments of the peer's MSS (gso_size = SMSS) is checked in
+    tests/unit/stack/tcp/connection_tso_test.cpp."""
+
+    def setUp(self) -> None:
+        config = Path(tempfile.mkdtemp(prefix="tapstack-cfg-")) / "no-offloads.yaml"
+        config.write_text("tap:\n  offloads: false\n")
+        self.addCleanup(os.rmdir, config.parent)
+        self.addCleanup(os.unlink, config)
+        self.daemon_args = (*self.daemon_args, "--config", str(config))
+        super().setUp()
+
+    def test_bad_mss_window_scale_and_sack_options(self) -> None:
+        with self.under_attack() as attack:
+            result = self.hostile("tcp_options")
+        self.assertTrue(result["body_ok"], result)
+        # MSS 1 is raised to the stack's floor of 64 bytes per segment.
+        self.assertLessEqual(result["max_segment"], 64, result)
+        self.assertEqual(result["syn_ack_options"], ["MSS", "NOP", "SAckOK", "WScale"])
+        # Blocks beyond SND.NXT are ignored and counted (Linux's TCPSACKDiscard); a SACK of the
+        # wrong length is ignored; a length of 1 drops the segment.
+        self.assert_counts(attack.delta, {"tcp_sack_discarded": FRAMES,
+                                          "tcp_drop_bad_options": FRAMES, "tcp_rx_resets": 1})
+
+
 class TcpAttacksTest(HostileTestCase):
     def test_blind_rst_and_syn_against_an_established_connection(self) -> None:
         with self.under_attack() as attack:
@@ -271,18 +301,6 @@ class TcpAttacksTest(HostileTestCase):
         self.assertEqual(attack.delta["tcp_challenge_acks"]
                          + attack.delta["tcp_challenge_ack_limited"], 2 * FRAMES)
         self.assertEqual(result["challenge_acks_seen"], attack.delta["tcp_challenge_acks"])
-
-    def test_bad_mss_window_scale_and_sack_options(self) -> None:
-        with self.under_attack() as attack:
-            result = self.hostile("tcp_options")
-        self.assertTrue(result["body_ok"], result)
-        # MSS 1 is raised to the stack's floor of 64 bytes per segment.
-        self.assertLessEqual(result["max_segment"], 64, result)
-        self.assertEqual(result["syn_ack_options"], ["MSS", "NOP", "SAckOK", "WScale"])
-        # Blocks beyond SND.NXT are ignored and counted (Linux's TCPSACKDiscard); a SACK of the
-        # wrong length is ignored; a length of 1 drops the segment.
-        self.assert_counts(attack.delta, {"tcp_sack_discarded": FRAMES,
-                                          "tcp_drop_bad_options": FRAMES, "tcp_rx_resets": 1})
 
     def test_zero_window_and_a_storm_of_zero_window_acks(self) -> None:
         with self.under_attack() as attack:
