@@ -80,7 +80,8 @@ def measure_alternately(tool: Path, args: argparse.Namespace) -> tuple[dict, dic
     try:
         kernel_pids = {port: server.spawn([str(tool), "serve", mode, str(port)]).pid
                        for mode, port in (("discard", 9), ("chargen", 19), ("echo", 7))}
-        daemon = benchlib.Daemon(args.build)
+        daemon = benchlib.Daemon(args.build,
+                                 "tap:\n  offloads: false\n" if args.no_offloads else "")
         for port in (9, 19, 7):
             benchlib.wait_for_port(client, KERNEL_SERVER, port)
             benchlib.wait_for_port(daemon.ns, STACK_ADDRESS, port)
@@ -142,6 +143,8 @@ def main() -> int:
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="also profile tapstackd with perf during one more discard and "
                              "chargen transfer; perf data and reports in DIR")
+    parser.add_argument("--no-offloads", action="store_true",
+                        help="run tapstackd with tap.offloads: false (the plain TAP path)")
     parser.add_argument("--no-record", action="store_true", help="don't append to RESULTS.md")
     args = parser.parse_args()
     benchlib.require_root("run_bench.py")
@@ -150,7 +153,8 @@ def main() -> int:
         args.profile.mkdir(parents=True, exist_ok=True)
     kernel, ours, profile_lines = measure_alternately(tool, args)
     lines = benchlib.ratio_table(rows(kernel, ours), ("kernel (veth)", "tapstack built-in"))
-    benchlib.record("Built-in services", lines,
+    title = "Built-in services" + (" (tap.offloads: false)" if args.no_offloads else "")
+    benchlib.record(title, lines,
                     [f"{args.bytes} bytes per stream, {args.pingpongs} ping-pongs; medians of "
                      f"{args.rounds} alternate rounds.", CPU_NOTE, *profile_lines],
                     not args.no_record)
