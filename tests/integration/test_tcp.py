@@ -130,6 +130,11 @@ class TcpServicesTest(TcpTestCase):
         self.assertEqual(self.curl_sha256(f"http://{STACK_ADDRESS}/bytes/{size}"),
                          pattern_sha256(size))
         self.tool("discard", STACK_ADDRESS, "9", str(size))
+        # DESIGN.md §4: TAP reads are poll-driven; none may fall back to io-wq worker threads
+        # (iou-wrk), which linger for seconds after use, so they would still be seen here.
+        tasks = Path(f"/proc/{self.daemon.process.pid}/task")
+        names = [(task / "comm").read_text().strip() for task in tasks.iterdir()]
+        self.assertFalse([name for name in names if name.startswith("iou-wrk")], names)
         counters = self.stop_daemon()
         # The stack handed the kernel segments to cut, and took segments the kernel did not
         # cut, with checksums neither side computed.
