@@ -451,8 +451,9 @@ class StalledReadersTest(ClientsTestCase):
     # Issue 8 asks for 10,000. That passes but takes minutes on 2 cores: each connection
     # carries ~200 KiB before it blocks (the program's channel, a kernel socket buffer, fills
     # first) through 4 KiB windows. By hand on 2 shared cores: 10,461 connections, 2 GiB
-    # written, VmRSS 12 -> 73 MB against a 159 MB budget, 372 s. CI runs 2,000 (never fewer).
-    CONNECTIONS = 2_000
+    # written, VmRSS 12 -> 73 MB against a 159 MB budget, 372 s. CI runs 2,000 (never fewer);
+    # TAPSTACK_STALLED_CONNECTIONS=10000 runs the issue's count.
+    CONNECTIONS = max(2_000, int(os.environ.get("TAPSTACK_STALLED_CONNECTIONS", "2000")))
     # Daemon memory per connection besides its buffers: the TCP connection, its IPC socket,
     # index entries, the Asio descriptor state; measured well below this bound.
     PER_CONNECTION_KIB = 6
