@@ -290,6 +290,7 @@ class DaemonTestCase(unittest.TestCase):
     daemon_args: tuple[str, ...] = ()
     daemon_env: tuple[str, ...] = ()  # NAME=VALUE pairs for the daemon's environment
     daemon_interface_flags = True  # False: the interfaces come from a config file
+    daemon_config = ""  # YAML for the daemon's --config (over the defaults); "" for none
 
     def setUp(self) -> None:
         assert TAPSTACKD is not None and LOG_DIR is not None, "run through run.py"
@@ -304,8 +305,12 @@ class DaemonTestCase(unittest.TestCase):
         self.ipc_socket = scratch / "ipc.sock"
         self.daemon = Daemon(self.namespace, TAPSTACKD, self.daemon_log, self.ipc_socket)
         self.addCleanup(self.daemon.kill)
-        self.daemon.start(self.before_daemon_start(), self.daemon_env,
-                          self.daemon_interface_flags)
+        args = self.before_daemon_start()
+        if self.daemon_config:
+            config = scratch / "tapstackd.yaml"
+            config.write_text(self.daemon_config)
+            args = (*args, "--config", str(config))
+        self.daemon.start(args, self.daemon_env, self.daemon_interface_flags)
 
     def before_daemon_start(self) -> tuple[str, ...]:
         """Runs once the namespace and `self.scratch` exist; returns the daemon's extra

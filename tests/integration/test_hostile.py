@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import netns
 from netns import DAEMON_MAC, HERE, HOST_ADDRESS, PYTHON, STACK_ADDRESS, TAP, DaemonTestCase
@@ -265,13 +262,7 @@ class TcpOptionsTest(HostileTestCase):
     the stack asks the kernel for segments of the peer's MSS (gso_size = SMSS) is checked in
     tests/unit/stack/tcp/connection_tso_test.cpp."""
 
-    def setUp(self) -> None:
-        config = Path(tempfile.mkdtemp(prefix="tapstack-cfg-")) / "no-offloads.yaml"
-        config.write_text("tap:\n  offloads: false\n")
-        self.addCleanup(os.rmdir, config.parent)
-        self.addCleanup(os.unlink, config)
-        self.daemon_args = (*self.daemon_args, "--config", str(config))
-        super().setUp()
+    daemon_config = "tap:\n  offloads: false\n"
 
     def test_bad_mss_window_scale_and_sack_options(self) -> None:
         with self.under_attack() as attack:

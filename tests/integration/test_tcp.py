@@ -190,13 +190,7 @@ class TcpWithoutOffloadsTest(TcpTestCase):
     """The path without the virtio-net header (tap.offloads: false, and what kernels without
     offloads get): MTU-sized frames, every checksum computed and checked by the stack."""
 
-    def setUp(self) -> None:
-        config = Path(tempfile.mkdtemp(prefix="tapstack-cfg-")) / "no-offloads.yaml"
-        config.write_text("tap:\n  offloads: false\n")
-        self.addCleanup(os.rmdir, config.parent)
-        self.addCleanup(os.unlink, config)
-        self.daemon_args = ("--config", str(config))
-        super().setUp()
+    daemon_config = "tap:\n  offloads: false\n"
 
     def test_transfers_without_offloads(self) -> None:
         self.assertIn("offloads off", self.daemon.log())
@@ -224,13 +218,7 @@ class TcpImpairedLinkTest(TcpTestCase):
     """The same services through the daemon's own fault injection on its TAP path: delay with
     jitter, reordering, duplication, corruption and loss in both directions."""
 
-    def setUp(self) -> None:
-        config = Path(tempfile.mkdtemp(prefix="tapstack-cfg-")) / "impaired.yaml"
-        config.write_text(IMPAIRED_LINK)
-        self.addCleanup(os.rmdir, config.parent)
-        self.addCleanup(os.unlink, config)
-        self.daemon_args = ("--config", str(config))
-        super().setUp()
+    daemon_config = IMPAIRED_LINK
 
     def test_transfers_over_an_impaired_link(self) -> None:
         self.assertIn("fault injection on", self.daemon.log())
