@@ -43,7 +43,10 @@ ssize_t end_of_stream(int fd, ssize_t result) {
     errno = *error;
     return -1;
   }
-  if (!error && daemon_closed_channel(fd)) {
+  // Only a lost daemon counts: after the peer's FIN and our own SHUT_WR the channel is closed
+  // both ways too (POLLHUP), and the daemon may already have released the socket (EBADF).
+  const bool daemon_gone = !client || (!error && error.error() == ipc::Client::kDaemonGone);
+  if (daemon_gone && daemon_closed_channel(fd)) {
     errno = ENETDOWN;
     return -1;
   }
