@@ -54,16 +54,41 @@ TEST_F(TcpConnectionData, AtMostThreeSackBlocksBesideTimestamps) {
   EXPECT_EQ(acks.back().options.sack_blocks[1], (wire::SackBlock{SeqNum{5601}, SeqNum{5701}}));
 }
 
+// Dynamic right-sizing (Linux tcp_rcv_space_adjust). SRTT is 0 here, so the 1 ms floor is the
+// measurement interval. 100,000 bytes read in it, against the initial 10 * MSS 1460 = 14,600:
+// 2 * 100000 + 16 * 1460 = 223,360, plus twice that times the growth (100000 - 14600) / 14600.
+constexpr std::uint32_t kGrownBuffer = 223360 + 2 * (223360ULL * 85400 / 14600);
+
 TEST_F(TcpConnectionData, ReceiveBufferGrowsWithWhatTheApplicationReads) {
-  establish_active(full_syn_options());  // SRTT 0: every read is a measurement round
+  establish_active(full_syn_options());
+  advance(1ms);
   for (std::uint32_t i = 0; i < 100; ++i) {
     deliver(kPeerIss + 1 + i * 1000, kIss + 1, TcpFlags::ack, 1000);
   }
   take();
   EXPECT_EQ(conn().info().rcv_wnd, 131072U - 100000U);
   EXPECT_EQ(read(200000), 100000U);
-  // Dynamic right-sizing: 2 * 100000 read + 2 * MSS 1460 = 202920 > 131072.
-  EXPECT_EQ(conn().info().rcv_wnd, 202920U);
+  EXPECT_EQ(conn().info().rcv_wnd, kGrownBuffer);
+}
+
+// Reads closer together than the interval add up: ten reads of 10,000 bytes, 100 us apart, are
+// one measurement of 100,000 (each alone is under the initial 14,600 and would grow nothing).
+TEST_F(TcpConnectionData, ReceiveBufferMeasuresReadsOverOneMillisecond) {
+  establish_active(full_syn_options());
+  advance(1ms);
+  // A first read of one byte is a measurement that grows nothing and starts the next interval.
+  deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack, 1);
+  take();
+  ASSERT_EQ(read(1), 1U);
+  std::uint32_t seq = kPeerIss + 2;
+  for (int round = 0; round < 10; ++round) {
+    advance(100us);
+    for (int i = 0; i < 10; ++i, seq += 1000) deliver(seq, kIss + 1, TcpFlags::ack, 1000);
+    take();
+    ASSERT_EQ(conn().info().rcv_wnd, 131072U - 10000U) << round;
+    EXPECT_EQ(read(10000), 10000U);
+  }
+  EXPECT_EQ(conn().info().rcv_wnd, kGrownBuffer);
 }
 
 TEST_F(TcpConnectionData, DuplicateSegmentGetsDsack) {
