@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <array>
@@ -103,35 +104,50 @@ Pump DataChannel::to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte
   return Pump::budget_spent;
 }
 
-Pump DataChannel::from_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
-                           std::size_t budget, bool discard, Instant now) {
+Pump DataChannel::from_tcp(TcpLayer& tcp, SocketHandle socket, std::size_t budget, bool discard,
+                           Instant now) {
   if (write_shut_) return Pump::stopped;
   while (budget > 0) {
-    const auto want = scratch.first(std::min(scratch.size(), budget));
-    const auto peeked = tcp.receive(socket, want, !discard, now);
-    if (!peeked) {
-      if (peeked.error() == SocketError::would_block) return Pump::tcp_empty;
-      tcp_failure = peeked.error();
+    const auto waiting = tcp.readable_bytes(socket);
+    if (!waiting) {
+      if (waiting.error() == SocketError::would_block) return Pump::tcp_empty;
+      tcp_failure = waiting.error();
       shut_write();
       return Pump::tcp_error;
     }
-    if (*peeked == 0) {
+    const std::size_t offered = std::min((*waiting)[0].size() + (*waiting)[1].size(), budget);
+    if (offered == 0) {
       shut_write();  // RFC 9293 §3.10.7.4 eighth step: the peer's FIN is our EOF
       return Pump::peer_fin;
     }
-    if (discard) {
-      budget -= std::min(budget, *peeked);
-      continue;
+    std::size_t taken = offered;
+    if (!discard) {
+      const ssize_t written = write_pieces(*waiting, offered);
+      if (written < 0) return would_block(errno) ? Pump::channel_full : Pump::channel_hung_up;
+      taken = static_cast<std::size_t>(written);
     }
-    const ssize_t written = ::send(fd(), scratch.data(), *peeked, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (written < 0) return would_block(errno) ? Pump::channel_full : Pump::channel_hung_up;
-    const auto consumed = static_cast<std::size_t>(written);
     // Consumes what the channel took; TCP then opens its window by that much.
-    tcp.receive(socket, scratch.first(consumed), false, now);
-    budget -= std::min(budget, consumed);
-    if (consumed < *peeked) return Pump::channel_full;
+    tcp.consume(socket, taken, now);
+    budget -= taken;
+    if (taken < offered) return Pump::channel_full;
   }
   return Pump::budget_spent;
+}
+
+ssize_t DataChannel::write_pieces(const std::array<wire::Bytes, 2>& pieces, std::size_t limit) {
+  std::array<iovec, 2> iov{};
+  std::size_t count = 0;
+  for (const wire::Bytes piece : pieces) {
+    const std::size_t length = std::min(piece.size(), limit);
+    if (length == 0) break;
+    // sendmsg() only reads the buffers; iovec has no const member.
+    iov[count++] = {const_cast<std::byte*>(piece.data()), length};
+    limit -= length;
+  }
+  msghdr message{};
+  message.msg_iov = iov.data();
+  message.msg_iovlen = count;
+  return ::sendmsg(fd(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 Pump DataChannel::drain(std::span<std::byte> scratch) {

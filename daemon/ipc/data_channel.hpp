@@ -5,6 +5,7 @@
 // control is end to end and memory stays bounded.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
@@ -60,10 +61,9 @@ class DataChannel {
   // Channel -> TCP: at most `budget` bytes.
   Pump to_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch, std::size_t budget,
               Instant now);
-  // TCP -> channel: at most `budget` bytes. With `discard`, received bytes are dropped
-  // (the program shut down reading).
-  Pump from_tcp(TcpLayer& tcp, SocketHandle socket, std::span<std::byte> scratch,
-                std::size_t budget, bool discard, Instant now);
+  // TCP -> channel: at most `budget` bytes, written straight from TCP's receive buffer. With
+  // `discard`, received bytes are dropped (the program shut down reading).
+  Pump from_tcp(TcpLayer& tcp, SocketHandle socket, std::size_t budget, bool discard, Instant now);
   // UDP (udp_pump.cpp). Channel -> UDP: one datagram per packet, at most `budget` bytes; a
   // datagram the stack refuses for good is dropped and its errno queued for the program.
   Pump to_udp(UdpLayer& udp, SocketHandle socket, std::span<std::byte> scratch, std::size_t budget,
@@ -98,6 +98,8 @@ class DataChannel {
   bool write_shut_ = false;
   bool unread_on_close_ = false;
 
+  // Writes the first `limit` bytes of `pieces` to the channel in one sendmsg().
+  ssize_t write_pieces(const std::array<wire::Bytes, 2>& pieces, std::size_t limit);
   // A failed read or SO_ERROR on our end: ECONNRESET is the unread-data mark above.
   void note_error(int error) {
     if (error == ECONNRESET) unread_on_close_ = true;

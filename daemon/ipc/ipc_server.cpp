@@ -404,8 +404,8 @@ void IpcServer::pump_in(IpcSocket& socket, Instant now) {
 // TCP -> channel. May close the socket.
 void IpcServer::pump_out(IpcSocket& socket, Instant now) {
   if (!socket.handle) return;
-  const Pump pump = socket.channel.from_tcp(tcp_, *socket.handle, scratch_,
-                                            settings_.bytes_per_turn, socket.read_shut, now);
+  const Pump pump = socket.channel.from_tcp(tcp_, *socket.handle, settings_.bytes_per_turn,
+                                            socket.read_shut, now);
   switch (pump) {
     case Pump::channel_full:
       return arm_channel(socket, descriptor_base::wait_write);

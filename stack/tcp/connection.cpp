@@ -208,9 +208,17 @@ Result<std::size_t, SocketError> TcpConnection::send(wire::Bytes data, Instant n
 
 Result<std::size_t, SocketError> TcpConnection::receive(wire::MutableBytes out, bool peek,
                                                         Instant now) {
+  const auto waiting = readable_bytes();
+  if (!waiting) return unexpected(waiting.error());
+  const std::size_t n = receive_buffer_.peek(out);
+  if (!peek) consume(n, now);
+  return n;
+}
+
+Result<std::array<wire::Bytes, 2>, SocketError> TcpConnection::readable_bytes() {
   if (receive_buffer_.readable() == 0) {
     if (error_) return unexpected(*take_error());
-    if (fin_received_ || state_ == TcpState::closed) return std::size_t{0};
+    if (fin_received_ || state_ == TcpState::closed) return std::array<wire::Bytes, 2>{};
     if (state_ == TcpState::syn_sent || state_ == TcpState::syn_received ||
         state_ == TcpState::established || state_ == TcpState::fin_wait_1 ||
         state_ == TcpState::fin_wait_2) {
@@ -218,9 +226,12 @@ Result<std::size_t, SocketError> TcpConnection::receive(wire::MutableBytes out, 
     }
     return unexpected(SocketError::not_connected);
   }
-  if (peek) return receive_buffer_.peek(out);
+  return receive_buffer_.readable_bytes();
+}
+
+void TcpConnection::consume(std::size_t n, Instant now) {
   const std::uint32_t window_before = receive_window();
-  const std::size_t n = receive_buffer_.read(out);
+  receive_buffer_.consume(n);
   autotune_receive_buffer(n, now);
   // RFC 9293 §3.8.6.2.2: tell the peer when reading reopened the window by a useful amount
   // (at least one MSS or half the buffer), avoiding silly window updates.
@@ -229,7 +240,6 @@ Result<std::size_t, SocketError> TcpConnection::receive(wire::MutableBytes out, 
       std::min<std::uint32_t>(our_mss_, static_cast<std::uint32_t>(receive_buffer_.capacity() / 2));
   if (window_before < threshold && window_after >= threshold) schedule_ack(true, now);
   output(now);
-  return n;
 }
 
 // Dynamic right-sizing (Linux tcp_rcv_space_adjust): once per RTT, size the buffer from what the

@@ -81,6 +81,12 @@ class TcpConnection {
   Result<std::size_t, SocketError> send(wire::Bytes data, Instant now);
   // Returns 0 at end of stream (the peer's FIN, all data read).
   Result<std::size_t, SocketError> receive(wire::MutableBytes out, bool peek, Instant now);
+  // Zero-copy receive: the bytes waiting, in place (two pieces where the buffer wraps), valid
+  // until the next call on this connection. Both pieces empty means end of stream; errors as
+  // receive().
+  Result<std::array<wire::Bytes, 2>, SocketError> readable_bytes();
+  // Takes the first `count` of them (count <= their total): a receive() without the copy.
+  void consume(std::size_t count, Instant now);
   void shutdown_send(Instant now);
   // Graceful close; unread received data turns it into a reset (RFC 2525 §2.17, as Linux).
   void close(Instant now);

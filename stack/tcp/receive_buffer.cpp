@@ -51,12 +51,24 @@ ReceiveBuffer::Result ReceiveBuffer::write(SeqNum seq, wire::Bytes data) {
 
 std::size_t ReceiveBuffer::read(wire::MutableBytes out) {
   const std::size_t count = peek(out);
-  if (count == 0) return 0;
+  consume(count);
+  return count;
+}
+
+std::array<wire::Bytes, 2> ReceiveBuffer::readable_bytes() const {
+  if (readable_ == 0) return {};
+  const std::size_t first = std::min(readable_, storage_size_ - head_);
+  return {wire::Bytes{storage_.get() + head_, first},
+          wire::Bytes{storage_.get(), readable_ - first}};
+}
+
+void ReceiveBuffer::consume(std::size_t count) {
+  count = std::min(count, readable_);
+  if (count == 0) return;
   readable_ -= count;
   head_ = (head_ + count) % storage_size_;
   // Restarting at index 0 when empty keeps the next data in one piece.
   if (readable_ == 0 && out_of_order_.empty()) head_ = 0;
-  return count;
 }
 
 std::size_t ReceiveBuffer::peek(wire::MutableBytes out) const {

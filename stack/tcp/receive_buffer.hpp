@@ -4,6 +4,7 @@
 // that describe them (RFC 2018 §4) and D-SACK reports of duplicates (RFC 2883 §4).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -71,6 +72,11 @@ class ReceiveBuffer {
   std::size_t read(wire::MutableBytes out);
   // Like read() without consuming (MSG_PEEK).
   std::size_t peek(wire::MutableBytes out) const;
+  // The in-order bytes waiting, in place: one piece, or two where the ring wraps. Valid until
+  // the next call that changes the buffer.
+  std::array<wire::Bytes, 2> readable_bytes() const;
+  // Drops the first `count` in-order bytes (at most readable()), as read() does after copying.
+  void consume(std::size_t count);
 
   // Fills `out` with the SACK blocks to send, returns how many: first a pending D-SACK (RFC 2883
   // §4: the duplicate of the last duplicate-carrying write()), then the out-of-order ranges, the

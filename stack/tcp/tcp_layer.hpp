@@ -64,6 +64,11 @@ class TcpLayer final : public SegmentOutput {
   Result<std::size_t, SocketError> send(SocketHandle socket, wire::Bytes data, Instant now);
   Result<std::size_t, SocketError> receive(SocketHandle socket, wire::MutableBytes out, bool peek,
                                            Instant now);
+  // Zero-copy receive (TcpConnection::readable_bytes): the bytes waiting, in place, valid until
+  // the next call into this layer. Both pieces empty: end of stream.
+  Result<std::array<wire::Bytes, 2>, SocketError> readable_bytes(SocketHandle socket);
+  // Takes the first `count` of those bytes (no more than there are): receive() without the copy.
+  Result<void, SocketError> consume(SocketHandle socket, std::size_t count, Instant now);
   Result<void, SocketError> shutdown_send(SocketHandle socket, Instant now);
   Result<void, SocketError> set_options(SocketHandle socket, const TcpSocketOptions& options,
                                         Instant now);

@@ -128,6 +128,26 @@ Result<std::size_t, SocketError> TcpLayer::receive(SocketHandle socket, wire::Mu
   return result;
 }
 
+Result<std::array<wire::Bytes, 2>, SocketError> TcpLayer::readable_bytes(SocketHandle socket) {
+  Slot* slot = find(socket);
+  if (slot == nullptr) return unexpected(SocketError::bad_handle);
+  if (!slot->connection) return unexpected(SocketError::not_connected);
+  const auto result = slot->connection->readable_bytes();
+  // Taking a pending error may close the connection; waiting bytes change nothing.
+  if (!result) after_call(socket.index);
+  return result;
+}
+
+Result<void, SocketError> TcpLayer::consume(SocketHandle socket, std::size_t count, Instant now) {
+  now_ = now;
+  Slot* slot = find(socket);
+  if (slot == nullptr) return unexpected(SocketError::bad_handle);
+  if (!slot->connection) return unexpected(SocketError::not_connected);
+  slot->connection->consume(count, now);
+  after_call(socket.index);
+  return {};
+}
+
 Result<void, SocketError> TcpLayer::shutdown_send(SocketHandle socket, Instant now) {
   now_ = now;
   Slot* slot = find(socket);

@@ -222,6 +222,34 @@ TEST_F(TcpConnectionData, ReceiveWindowOpensOnlyInUsefulSteps) {
   EXPECT_EQ(update.window, 1500);
 }
 
+// Zero-copy receive (the shim's data channel writes from the buffer in place): consume() opens
+// the window as a read does, and the end of stream is two empty pieces.
+TEST_F(TcpConnectionData, ConsumeInPlaceOpensTheWindowLikeARead) {
+  TcpSocketOptions options;
+  options.receive_buffer = 4000;
+  establish_plain(options);
+  EXPECT_EQ(conn().readable_bytes().error(), SocketError::would_block);
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    deliver(kPeerIss + 1 + i * 1000, kIss + 1, TcpFlags::ack, 1000);
+    take();
+  }
+  const auto waiting = conn().readable_bytes();
+  ASSERT_TRUE(waiting.has_value());
+  ASSERT_EQ((*waiting)[0].size() + (*waiting)[1].size(), 4000U);
+  EXPECT_EQ((*waiting)[0][999], std::byte(999 % 251));  // each segment holds the pattern
+  conn().consume(500, now_);
+  expect_silent();  // 500 free: under min(buffer / 2, MSS), no update yet
+  conn().consume(1000, now_);
+  const Sent update = take_one();
+  EXPECT_EQ(update.ack, kPeerIss + 4001);
+  EXPECT_EQ(update.window, 1500);
+  conn().consume(2500, now_);
+  deliver(kPeerIss + 4001, kIss + 1, TcpFlags::ack | TcpFlags::fin);
+  const auto end = conn().readable_bytes();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_TRUE((*end)[0].empty() && (*end)[1].empty());
+}
+
 TEST_F(TcpConnectionData, ZeroReceiveWindowStillTakesAcks) {
   TcpSocketOptions options;
   options.receive_buffer = 4000;

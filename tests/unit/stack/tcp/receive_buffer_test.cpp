@@ -301,6 +301,32 @@ TEST_P(ReceiveBufferTest, RingWrapsForInOrderAndOutOfOrderData) {
   EXPECT_EQ(read(4096), stream(2500, 2500));
 }
 
+// Zero-copy reading: the waiting bytes in place, in two pieces where the ring wraps, and
+// consume() taking part of them as read() would.
+TEST_P(ReceiveBufferTest, ReadableBytesAreThePiecesInPlace) {
+  start(4096, 0);
+  EXPECT_TRUE(buffer_.readable_bytes()[0].empty());
+  write(0, 3000);
+  EXPECT_EQ(read(2500), stream(0, 2500));
+  write(3000, 2000);  // storage [3000, 4096) and [0, 904)
+  const auto pieces = buffer_.readable_bytes();
+  ASSERT_EQ(pieces[0].size(), 1596u);  // stream [2500, 4096) at storage [2500, 4096)
+  ASSERT_EQ(pieces[1].size(), 904u);   // stream [4096, 5000) at storage [0, 904)
+  std::vector<std::byte> joined(pieces[0].begin(), pieces[0].end());
+  joined.insert(joined.end(), pieces[1].begin(), pieces[1].end());
+  EXPECT_EQ(joined, stream(2500, 2500));
+
+  buffer_.consume(2000);  // into the second piece
+  EXPECT_EQ(buffer_.readable(), 500u);
+  EXPECT_EQ(buffer_.window(), 4096u - 500u);
+  const auto rest = buffer_.readable_bytes();
+  EXPECT_EQ(std::vector<std::byte>(rest[0].begin(), rest[0].end()), stream(4500, 500));
+  EXPECT_TRUE(rest[1].empty());
+  buffer_.consume(10000);  // no more than there is
+  EXPECT_EQ(buffer_.readable(), 0u);
+  EXPECT_TRUE(buffer_.readable_bytes()[0].empty());
+}
+
 TEST_P(ReceiveBufferTest, CapacityNeverDropsBelowHeldData) {
   start(1000, 0);
   write(0, 100);
