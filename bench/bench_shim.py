@@ -10,7 +10,7 @@ the same run (issue 7 items 2 and 3; bench/README.md).
     kernel client against a shimmed echo server; baseline: both on the kernel over veth.
 
   bench/bench_shim.py --build build [--seconds 10] [--pingpongs 20000] [--rounds 3]
-                      [--no-record]
+                      [--busy-poll US] [--no-record]
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ def measure_alternately(tool: Path, args: argparse.Namespace) -> tuple[dict, dic
     daemon = None
     try:
         start_kernel_side(client, server, tool)
-        daemon = benchlib.Daemon(args.build)
+        busy_poll = f"tap:\n  busy_poll: {args.busy_poll}us\n" if args.busy_poll else ""
+        daemon = benchlib.Daemon(args.build, busy_poll)
         start_shim_side(daemon, tool)
         kernel_rounds, shim_rounds = [], []
         for _ in range(args.rounds):
@@ -139,6 +140,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10, help="per iperf3 run")
     parser.add_argument("--pingpongs", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternate rounds; medians shown")
+    parser.add_argument("--busy-poll", type=int, default=0, metavar="US",
+                        help="run tapstackd with tap.busy_poll of US microseconds")
     parser.add_argument("--no-record", action="store_true", help="don't append to RESULTS.md")
     args = parser.parse_args()
     benchlib.require_root("bench_shim.py")
@@ -160,7 +163,8 @@ def main() -> int:
             rows.append((f"ping-pong {label} {quantile} (us)", kernel[key][f"{quantile}_us"],
                          ours[key][f"{quantile}_us"], False))
     lines = benchlib.ratio_table(rows, ("kernel <-> kernel (veth)", "through the shim"))
-    benchlib.record("Through the shim", lines,
+    title = "Through the shim" + (f", tap.busy_poll {args.busy_poll}us" if args.busy_poll else "")
+    benchlib.record(title, lines,
                     [f"iperf3 {args.seconds} s per direction, one flow; {args.pingpongs} "
                      f"ping-pongs; medians of {args.rounds} alternate rounds. The kernel "
                      "baseline is one client and one server: its figures appear in both rows "

@@ -99,7 +99,7 @@ ParseResult<Duration> parse_duration_in(std::string_view text, limits::Range<Dur
   const auto value = parse_duration(text);
   if (!value || !range.contains(*value)) {
     return unexpected(rejection("a duration " + format_duration(range.min) + ".." +
-                                    format_duration(range.max) + " with a unit (ms, s, min, h)",
+                                    format_duration(range.max) + " with a unit (us, ms, s, min, h)",
                                 text));
   }
   return *value;

@@ -45,6 +45,8 @@ inline constexpr Range<std::uint64_t> kReassemblyMemory{64 * 1024, 1024 * 1024 *
 
 inline constexpr Range<std::uint32_t> kTapRxBuffers{1, 4096};
 inline constexpr Range<std::uint32_t> kTapTxBuffers{1, 65536};
+// Linux's net.core.busy_poll suggests 50 us; past 1 ms a poll only burns CPU.
+inline constexpr Range<Duration> kTapBusyPoll{0s, 1ms};
 
 // tcp: RFC 6298 §2.4 asks for a 1 s floor; Linux allows 200 ms and tests want less.
 inline constexpr Range<Duration> kTcpRtoMin{1ms, 10s};

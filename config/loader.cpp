@@ -112,9 +112,16 @@ void read_ipv4(DocumentReader& reader, const Field& field, Ipv4Config& ipv4) {
 }
 
 void read_tap(DocumentReader& reader, const Field& field, TapConfig& tap) {
-  for (const Field& entry : reader.entries(field, {"rx_buffers", "tx_buffers", "offloads"})) {
+  for (const Field& entry :
+       reader.entries(field, {"rx_buffers", "tx_buffers", "offloads", "busy_poll"})) {
     if (entry.key == "offloads") {
       tap.offloads = reader.scalar(entry, parse_bool);
+      continue;
+    }
+    if (entry.key == "busy_poll") {
+      tap.busy_poll = reader.scalar(entry, [](std::string_view text) {
+        return parse_duration_in(text, limits::kTapBusyPoll);
+      });
       continue;
     }
     const auto range = entry.key == "rx_buffers" ? limits::kTapRxBuffers : limits::kTapTxBuffers;

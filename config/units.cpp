@@ -13,11 +13,12 @@ struct Unit {
 };
 
 // Largest unit first, so formatting picks the largest exact one. Parsing compares whole suffixes.
-constexpr std::array<Unit, 4> kDurationUnits{{
+constexpr std::array<Unit, 5> kDurationUnits{{
     {"h", 3'600'000'000'000},
     {"min", 60'000'000'000},
     {"s", 1'000'000'000},
     {"ms", 1'000'000},
+    {"us", 1'000},
 }};
 
 constexpr std::array<Unit, 4> kSizeUnits{{

@@ -59,6 +59,7 @@ void add_tables(Table& table, const config::Config& c) {
   table.add_row({"tap.rx_buffers", std::to_string(c.tap.rx_buffers)});
   table.add_row({"tap.tx_buffers", std::to_string(c.tap.tx_buffers)});
   table.add_row({"tap.offloads", c.tap.offloads ? "true" : "false"});
+  table.add_row({"tap.busy_poll", format_duration(c.tap.busy_poll)});
   table.add_row({"ipc.socket", c.ipc.socket_path});
   table.add_row({"ipc.group", c.ipc.group});
   table.add_row({"ipc.max_clients", std::to_string(c.ipc.max_clients)});

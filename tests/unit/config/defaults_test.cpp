@@ -74,7 +74,7 @@ TEST(EmbeddedDefaults, SetsEveryKeyExplicitly) {
        {"reachable_time", "retransmit_interval", "max_requests", "max_entries",
         "max_pending_packets"}},
       {"ipv4", {"default_ttl", "reassembly_timeout", "reassembly_memory"}},
-      {"tap", {"rx_buffers", "tx_buffers"}},
+      {"tap", {"rx_buffers", "tx_buffers", "offloads", "busy_poll"}},
       {"ipc", {"socket", "group", "max_buffer_per_client"}},
       {"metrics", {"listen"}},
       {"log", {"level"}},
@@ -147,7 +147,7 @@ TEST(EmbeddedDefaults, EveryKeyHasACommentAbove) {
   // interfaces, gateway, routes, arp, ipv4, tap, ipc, metrics, log; tcp; services (4 x 2 keys);
   // fault_injection (seed, rx and tx with 9 keys each).
   // host_nat (2 keys).
-  EXPECT_EQ(keys, 10 + 5 + 5 + 4 + 2 + 7 + 1 + 2 + 1 + (1 + 24) + (1 + 4 * 3) + (1 + 1 + 2 * 10));
+  EXPECT_EQ(keys, 10 + 5 + 5 + 5 + 2 + 7 + 1 + 2 + 1 + (1 + 24) + (1 + 4 * 3) + (1 + 1 + 2 * 10));
 }
 
 }  // namespace

@@ -45,7 +45,7 @@ TEST(ParseInteger, AcceptsDecimalWithinRangeOnly) {
 TEST(ParseDurationIn, ChecksTheRangeAndNamesTheUnits) {
   EXPECT_EQ(parse_duration_in("1500ms", limits::kArpReachableTime), Duration{1500ms});
   EXPECT_EQ(error_of(parse_duration_in("30", limits::kArpReachableTime)),
-            "expected a duration 1s..1h with a unit (ms, s, min, h), got \"30\"");
+            "expected a duration 1s..1h with a unit (us, ms, s, min, h), got \"30\"");
   EXPECT_FALSE(parse_duration_in("999ms", limits::kArpReachableTime));
   EXPECT_FALSE(parse_duration_in("61min", limits::kArpReachableTime));
 }

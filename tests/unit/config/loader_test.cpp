@@ -47,7 +47,7 @@ TEST(LoadConfigText, ReadsEveryKey) {
       "arp: {reachable_time: 10s, retransmit_interval: 500ms, max_requests: 5,\n"
       "      max_entries: 64, max_pending_packets: 4}\n"
       "ipv4: {default_ttl: 1, reassembly_timeout: 15s, reassembly_memory: 1GiB}\n"
-      "tap: {rx_buffers: 64, tx_buffers: 128}\n"
+      "tap: {rx_buffers: 64, tx_buffers: 128, offloads: false, busy_poll: 50us}\n"
       "ipc: {socket: /tmp/t.sock, group: tapstack}\n"
       "log: {level: error}\n",
       "test.yaml");
@@ -62,7 +62,7 @@ TEST(LoadConfigText, ReadsEveryKey) {
   EXPECT_EQ(config.gateway, Ipv4Addr(172, 16, 0, 1));
   EXPECT_EQ(config.arp, (ArpConfig{10s, 500ms, 5, 64, 4}));
   EXPECT_EQ(config.ipv4, (Ipv4Config{1, 15s, std::uint64_t{1} << 30}));
-  EXPECT_EQ(config.tap, (TapConfig{64, 128}));
+  EXPECT_EQ(config.tap, (TapConfig{64, 128, false, 50us}));
   EXPECT_EQ(config.ipc, (IpcConfig{"/tmp/t.sock", "tapstack"}));
   EXPECT_EQ(config.log_level, LogLevel::error);
 }
@@ -149,8 +149,11 @@ TEST(LoadConfigErrors, OutOfRangeValuesQuoteTheValue) {
   EXPECT_EQ(load_error("interfaces:\n  - {tap: tap0, mtu: 65522, addresses: [10.0.0.2/24]}\n"),
             "test.yaml:2:22: interfaces[0].mtu: expected an integer 68..65521, got \"65522\"");
   EXPECT_EQ(load_error("arp: {reachable_time: 30}\n"),
-            "test.yaml:1:23: arp.reachable_time: expected a duration 1s..1h with a unit (ms, s, "
-            "min, h), got \"30\"");
+            "test.yaml:1:23: arp.reachable_time: expected a duration 1s..1h with a unit (us, ms, "
+            "s, min, h), got \"30\"");
+  EXPECT_EQ(load_error("tap: {busy_poll: 2ms}\n"),
+            "test.yaml:1:18: tap.busy_poll: expected a duration 0s..1ms with a unit (us, ms, s, "
+            "min, h), got \"2ms\"");
   EXPECT_EQ(load_error("ipv4: {reassembly_memory: 4MB}\n"),
             "test.yaml:1:27: ipv4.reassembly_memory: expected a size 64KiB..1GiB in bytes, "
             "optionally with a unit (B, KiB, MiB, GiB), got \"4MB\"");

@@ -63,8 +63,8 @@ TEST(TcpSection, ReadsEveryKey) {
 
 TEST(TcpSection, BadValuesAreRejectedWithTheirPosition) {
   EXPECT_EQ(load_error("tcp:\n  rto_min: 0ms\n"),
-            "test.yaml:2:12: tcp.rto_min: expected a duration 1ms..10s with a unit (ms, s, min, "
-            "h), got \"0ms\"");
+            "test.yaml:2:12: tcp.rto_min: expected a duration 1ms..10s with a unit (us, ms, s, "
+            "min, h), got \"0ms\"");
   EXPECT_EQ(load_error("tcp: {retries: 0}\n"),
             "test.yaml:1:16: tcp.retries: expected an integer 1..100, got \"0\"");
   EXPECT_EQ(load_error("tcp: {congestion: bbr}\n"),
@@ -167,7 +167,7 @@ TEST(FaultInjectionSection, BadValuesAreRejectedWithTheirPosition) {
             "3 decimals, got \"101\"");
   EXPECT_EQ(load_error("fault_injection:\n  tx: {delay: 11s}\n"),
             "test.yaml:2:15: fault_injection.tx.delay: expected a duration 0s..10s with a unit "
-            "(ms, s, min, h), got \"11s\"");
+            "(us, ms, s, min, h), got \"11s\"");
   EXPECT_EQ(load_error("fault_injection:\n  tx: {rate: 10Mbps}\n"),
             "test.yaml:2:14: fault_injection.tx.rate: expected a bit rate 0..100Gbit as an "
             "integer with a unit bit, kbit, Mbit or Gbit, got \"10Mbps\"");

@@ -16,11 +16,12 @@ TEST(ParseDuration, AcceptsEveryUnit) {
   EXPECT_EQ(parse_duration("2min"), Duration{2min});
   EXPECT_EQ(parse_duration("1h"), Duration{1h});
   EXPECT_EQ(parse_duration("0s"), Duration{0s});
+  EXPECT_EQ(parse_duration("50us"), Duration{50us});
 }
 
 TEST(ParseDuration, RejectsMissingOrUnknownUnitsAndOtherSpellings) {
   for (const char* text : {"30", "s", "", "30 s", " 30s", "30s ", "-1s", "+1s", "1.5s", "30S",
-                           "30sec", "30m", "30us", "1e3ms", "0x10s"}) {
+                           "30sec", "30m", "30µs", "30ns", "1e3ms", "0x10s"}) {
     EXPECT_EQ(parse_duration(text), std::nullopt) << text;
   }
 }
@@ -57,6 +58,7 @@ TEST(FormatDuration, UsesTheLargestExactUnit) {
   EXPECT_EQ(format_duration(120s), "2min");
   EXPECT_EQ(format_duration(3600s), "1h");
   EXPECT_EQ(format_duration(0s), "0s");
+  EXPECT_EQ(format_duration(50us), "50us");
   EXPECT_EQ(format_duration(1500ns), "1500ns");
 }
 
