@@ -158,3 +158,27 @@ class ShimTest(ShimTestCase):
         failed = {name: result for name, result in results.items() if result != "ok"}
         self.assertEqual(failed, {}, completed.stderr)
         self.assertEqual(completed.returncode, 0)
+
+
+class BusyPollTest(ShimTestCase):
+    """tap.busy_poll: the event loop polls before it sleeps; the data path is unchanged."""
+
+    daemon_config = "tap:\n  busy_poll: 50us\n"
+
+    def test_a_busy_polling_daemon_serves_a_shimmed_download(self) -> None:
+        content = os.urandom(20_000_000)
+        (self.www / "20MB").write_bytes(content)
+        server = self.spawn([PYTHON, "-m", "http.server", str(KERNEL_HTTP_PORT), "--bind",
+                             HOST_ADDRESS, "--directory", str(self.www)])
+        self.addCleanup(server.kill)
+        self.wait_for_port(HOST_ADDRESS, KERNEL_HTTP_PORT)
+        target = self.scratch / "20MB.out"
+        done = self.run_shim(["curl", "-sS", "--max-time", "60", "-o", str(target),
+                              f"http://{HOST_ADDRESS}:{KERNEL_HTTP_PORT}/20MB"], timeout_s=90)
+        self.assertEqual(done.returncode, 0, done.stderr + self.daemon.log_tail())
+        self.assertEqual(hashlib.sha256(target.read_bytes()).digest(),
+                         hashlib.sha256(content).digest())
+        shown = self.namespace.run([str(netns.TAPSTACKCTL), "--socket", str(self.ipc_socket),
+                                    "config", "--json"], timeout_s=20)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertEqual(json.loads(shown.stdout)["tap.busy_poll"], "50us")
