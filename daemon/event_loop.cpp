@@ -185,6 +185,7 @@ void EventLoop::receive(Watched& watched, Instant now) {
   Device& device = *watched.device;
   // Drain first: a completion that lands after this raises the eventfd again.
   device.io->drain_event_fd();
+  stack_.begin_receive_batch();
   device.io->reap([&](std::span<const std::byte> frame, bool checksum_trusted) {
     if (faults_ != nullptr) {
       // Offloads are off under fault injection (wants_offloads): nothing to trust.
@@ -193,6 +194,7 @@ void EventLoop::receive(Watched& watched, Instant now) {
       stack_.receive(device.interface, frame, now, checksum_trusted);
     }
   });
+  stack_.end_receive_batch(now);
   // Re-armed only now that the eventfd is drained; otherwise it would fire at once.
   watch(watched);
 }

@@ -106,6 +106,14 @@ void Stack::receive(InterfaceId id, std::span<const std::byte> frame, Instant no
   impl_->receive(*interface, frame, now, false, checksum_offloaded);
 }
 
+void Stack::begin_receive_batch() {
+  impl_->tcp.begin_batch();
+}
+
+void Stack::end_receive_batch(Instant now) {
+  impl_->tcp.end_batch(now);
+}
+
 void Stack::poll(Instant now) {
   // Loopback first, and only what was queued before: delivering may queue more (an answer),
   // which waits for the next poll instead of recursing.

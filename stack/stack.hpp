@@ -101,6 +101,11 @@ class Stack {
   // The frame may then be a TCP segment larger than the MTU, coalesced by the host (GRO/TSO).
   void receive(InterfaceId interface, std::span<const std::byte> frame, Instant now,
                bool checksum_offloaded = false);
+  // Frames received between these two calls are one batch (all the device had ready): TCP
+  // sends one routine ACK per connection for it at its end, instead of one every second
+  // segment, as the kernel does for a GRO-coalesced segment (TcpLayer::begin_batch).
+  void begin_receive_batch();
+  void end_receive_batch(Instant now);
   // Runs timers due at `now` (ARP retries and aging, reassembly timeouts, TCP timers).
   void poll(Instant now);
   // The earliest instant at which poll() has work; kNever if none.

@@ -104,6 +104,12 @@ class TcpConnection {
   bool readable() const;
   bool writable() const;
   bool peer_closed() const { return fin_received_; }
+  // A routine ACK held back until the end of the receive batch (see output()).
+  bool ack_deferred() const { return ack_now_; }
+  // The receive batch ended: sends the ACK held back, unless data carried it meanwhile.
+  void send_deferred_ack(Instant now) {
+    if (ack_now_) send_ack(now);
+  }
   std::uint8_t take_events();
   // The device toward the peer cuts segments (TSO): new data may go out in segments of up to
   // 64 KB, each a whole number of SMSS-sized segments on the wire.
@@ -157,6 +163,7 @@ class TcpConnection {
   void retransmit(SeqNum seq, std::uint32_t max_length, Instant now);
   void send_segment(SeqNum seq, std::uint32_t length, std::uint8_t flags, Instant now);
   void send_ack(Instant now);
+  bool ack_may_wait() const;
   void send_reset(Instant now);
   void send_syn(Instant now);
   std::uint16_t advertised_window();
@@ -241,6 +248,8 @@ class TcpConnection {
   // Acknowledgement policy (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2).
   bool ack_pending_ = false;  // an ACK is owed (delayed)
   bool ack_now_ = false;      // ... and must go out with this turn's output
+  bool ack_may_wait_ = true;  // ... but only for the every-second-segment rule: may wait for
+                              // the end of a receive batch (SegmentOutput::in_receive_batch)
   std::uint32_t unacked_segments_ = 0;
   std::uint32_t quick_acks_ = 16;  // Linux quickack mode at start
   Instant last_received_;

@@ -11,6 +11,8 @@ namespace {
 
 using wire::TcpFlags;
 
+constexpr std::uint32_t kMaxAckBatch = 64 * 1024;  // Linux GRO: at most 64 KB per ACK
+
 bool may_send_data(TcpState s) {
   return s == TcpState::established || s == TcpState::close_wait || s == TcpState::fin_wait_1 ||
          s == TcpState::closing || s == TcpState::last_ack;
@@ -33,6 +35,7 @@ void TcpConnection::schedule_ack(bool immediately, Instant now) {
   // the configured delay, 40 ms by default, like Linux); quick ACKs at the start (Linux).
   if (immediately || quick_acks_ > 0 || ++unacked_segments_ >= 2) {
     ack_now_ = true;
+    if (immediately) ack_may_wait_ = false;
     if (quick_acks_ > 0 && !immediately) --quick_acks_;
     return;
   }
@@ -72,7 +75,15 @@ void TcpConnection::output(Instant now) {
       persist_deadline_ = kNever;
     }
   }
-  if (ack_now_) send_ack(now);
+  if (ack_now_ && !ack_may_wait()) send_ack(now);
+}
+
+// Within a batch of received segments, a routine ACK waits for the batch's end and then covers
+// all of it, as Linux's GRO makes one ACK for up to 64 KB of coalesced segments. An ACK that
+// must go at once (a gap, a window update, a duplicate) does not wait, nor one past 64 KB.
+bool TcpConnection::ack_may_wait() const {
+  return ack_may_wait_ && ctx_.output.in_receive_batch() &&
+         static_cast<std::uint32_t>(receive_buffer_.rcv_nxt() - last_ack_sent_) < kMaxAckBatch;
 }
 
 // The most new data one send may carry: one SMSS, or with TSO as many whole SMSS as fit a 64 KB
@@ -239,6 +250,7 @@ void TcpConnection::send_segment(SeqNum seq, std::uint32_t length, std::uint8_t 
   if (!rst_only) {
     last_ack_sent_ = h.ack;
     ack_pending_ = ack_now_ = false;
+    ack_may_wait_ = true;
     unacked_segments_ = 0;
     delayed_ack_deadline_ = kNever;
     receive_buffer_.clear_dsack();

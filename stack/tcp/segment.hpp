@@ -40,6 +40,9 @@ class SegmentOutput {
   virtual bool has_room() const { return true; }
   // Whether a segment larger than the MSS (for TSO) may go out now: a large buffer is free.
   virtual bool has_large_room() const { return false; }
+  // Whether more received segments are being handed in as one batch (TcpLayer::begin_batch):
+  // a routine ACK may then wait for the batch's end and cover all of it.
+  virtual bool in_receive_batch() const { return false; }
 };
 
 }  // namespace tapstack

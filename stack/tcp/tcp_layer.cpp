@@ -87,6 +87,10 @@ void TcpLayer::receive(const Ipv4Datagram& datagram, Instant now) {
     const bool fresh_syn = seg.has(TcpFlags::syn) && !seg.has(TcpFlags::ack);
     if (!(fresh_syn && conn.may_reuse_for(seg))) {
       conn.on_segment(seg, now);
+      if (in_batch_ && conn.ack_deferred() &&
+          (deferred_acks_.empty() || deferred_acks_.back().first != index)) {
+        deferred_acks_.emplace_back(index, slots_[index].generation);
+      }
       after_call(index);
       return;
     }
@@ -102,6 +106,18 @@ void TcpLayer::receive(const Ipv4Datagram& datagram, Instant now) {
   }
   counters_.add(Counter::tcp_rx_no_socket);
   reset_unknown(tuple, seg);
+}
+
+void TcpLayer::end_batch(Instant now) {
+  now_ = now;
+  in_batch_ = false;
+  for (const auto& [index, generation] : deferred_acks_) {
+    Slot& slot = slots_[index];
+    if (slot.generation != generation || !slot.connection) continue;  // gone meanwhile
+    slot.connection->send_deferred_ack(now);
+    after_call(index);
+  }
+  deferred_acks_.clear();
 }
 
 // RFC 9293 §3.10.7.1: a segment for no connection gets a reset, unless it is one.

@@ -44,6 +44,10 @@ class TcpLayer final : public SegmentOutput {
   ~TcpLayer() override;
 
   void receive(const Ipv4Datagram& datagram, Instant now);
+  // Segments received between begin_batch() and end_batch() are one batch (what the device had
+  // ready): their routine ACKs wait for end_batch(), one per connection, as GRO would make one.
+  void begin_batch() { in_batch_ = true; }
+  void end_batch(Instant now);
   void poll(Instant now);
   // New defaults (a configuration reload): connections opened from now on take them, and the
   // timers of existing ones, which read the layer's settings, follow. The ephemeral port range
@@ -117,6 +121,7 @@ class TcpLayer final : public SegmentOutput {
                 std::span<const wire::Bytes> payload, std::uint32_t segment_size) override;
   bool has_room() const override;
   bool has_large_room() const override;
+  bool in_receive_batch() const override { return in_batch_; }
   bool route_offloads(Ipv4Addr remote) const;
   void resume_blocked(Instant now);
   Slot* find(SocketHandle socket);
@@ -159,7 +164,10 @@ class TcpLayer final : public SegmentOutput {
   std::deque<std::uint32_t> event_queue_;
   std::deque<std::uint32_t> blocked_;   // connections whose output waits for TX room, in order
   std::vector<DeadlineQueue::Id> due_;  // scratch for poll()
-  Instant now_;                         // of the current entry point, for transmit()
+  bool in_batch_ = false;
+  // Connections holding a routine ACK until end_batch(): slot index and generation.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> deferred_acks_;
+  Instant now_;  // of the current entry point, for transmit()
 };
 
 }  // namespace tapstack

@@ -26,6 +26,9 @@ struct SimSettings {
   // A's device offloads (checksum, TSO), modelled by apply_offloads: A sends 64 KB segments
   // with partial checksums, and the link carries what a kernel would cut them into.
   bool a_offloads = false;
+  // The frames a link delivers at one instant reach each stack as one receive batch, as the
+  // daemon hands a TAP's completed reads (Stack::begin_receive_batch): routine ACKs coalesce.
+  bool receive_batches = false;
   // Virtual time starts far from zero, as the daemon's steady clock does (since boot), so that
   // clock-derived values (timestamps, cookies, ISNs) are exercised away from zero.
   Instant start = at(std::chrono::hours(100));
@@ -39,7 +42,8 @@ class SimNetwork {
         a_(stack_settings(settings, 1, settings.a_offloads)),
         b_(stack_settings(settings, 2, false)),
         a_to_b_(settings.a_to_b, settings.seed * 7 + 3),
-        b_to_a_(settings.b_to_a, settings.seed * 11 + 5) {
+        b_to_a_(settings.b_to_a, settings.seed * 11 + 5),
+        receive_batches_(settings.receive_batches) {
     a_if_ = a_.add_interface(interface(kAddrA, 0x0a, settings.mtu, settings.a_offloads), now_);
     b_if_ = b_.add_interface(interface(kAddrB, 0x0b, settings.mtu, false), now_);
   }
@@ -70,14 +74,8 @@ class SimNetwork {
     for (int round = 0; round < 100000; ++round) {
       bool moved = pump(a_, a_to_b_);
       moved |= pump(b_, b_to_a_);
-      a_to_b_.deliver_due(now_, [&](wire::Bytes f) {
-        b_.receive(b_if_, f, now_);
-        moved = true;
-      });
-      b_to_a_.deliver_due(now_, [&](wire::Bytes f) {
-        a_.receive(a_if_, f, now_);
-        moved = true;
-      });
+      deliver_batch(a_to_b_, b_, b_if_, moved);
+      deliver_batch(b_to_a_, a_, a_if_, moved);
       if (on_idle()) moved = true;
       if (!moved) return;
     }
@@ -134,6 +132,15 @@ class SimNetwork {
     return settings;
   }
 
+  void deliver_batch(FaultInjector& link, Stack& to, InterfaceId to_if, bool& moved) {
+    if (receive_batches_) to.begin_receive_batch();
+    link.deliver_due(now_, [&](wire::Bytes f) {
+      to.receive(to_if, f, now_);
+      moved = true;
+    });
+    if (receive_batches_) to.end_receive_batch(now_);
+  }
+
   bool pump(Stack& from, FaultInjector& link) {
     bool moved = false;
     while (auto frame = from.pop_tx()) {
@@ -157,6 +164,7 @@ class SimNetwork {
   Stack b_;
   FaultInjector a_to_b_;
   FaultInjector b_to_a_;
+  bool receive_batches_;
   InterfaceId a_if_ = 0;
   InterfaceId b_if_ = 0;
   FrameObserver observer_;

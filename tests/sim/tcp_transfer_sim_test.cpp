@@ -126,6 +126,7 @@ struct Profile {
   CongestionAlgorithm congestion = CongestionAlgorithm::cubic;
   bool sack = true;
   bool offloads = false;  // A's device cuts 64 KB segments and finishes checksums (TSO)
+  bool batches = false;   // frames arriving together are one receive batch (SimSettings)
 };
 
 FaultSettings faults(double drop, double reorder = 0, double duplicate = 0, double corrupt = 0) {
@@ -163,6 +164,7 @@ TEST_P(TcpTransferSim, EveryByteArrivesAndBothSidesClose) {
     settings.tcp.sack = profile.sack;
     settings.tcp.time_wait = seconds(1);
     settings.a_offloads = profile.offloads;
+    settings.receive_batches = profile.batches;
     SimNetwork net{settings};
     Transfer transfer{net, profile.bytes, profile.bytes / 4};
     const bool finished = net.run_until([&] { return transfer.done(); },
@@ -218,7 +220,15 @@ INSTANTIATE_TEST_SUITE_P(
         Profile{"everything_tso", faults(0.03, 0.03, 0.02, 0.01), 20, 300'000,
                 CongestionAlgorithm::cubic, true, true},
         Profile{"bottleneck_tso", bottleneck(), 5, 3'000'000, CongestionAlgorithm::cubic, true,
-                true}),
+                true},
+        Profile{"clean_batched", FaultSettings{}, 5, 2'000'000, CongestionAlgorithm::cubic, true,
+                false, true},
+        Profile{"everything_batched", faults(0.03, 0.03, 0.02, 0.01), 20, 300'000,
+                CongestionAlgorithm::cubic, true, false, true},
+        Profile{"loss1_tso_batched", faults(0.01), 20, 500'000, CongestionAlgorithm::cubic, true,
+                true, true},
+        Profile{"bottleneck_batched", bottleneck(), 5, 3'000'000, CongestionAlgorithm::cubic, true,
+                false, true}),
     [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -91,6 +91,63 @@ TEST_F(TcpConnectionData, ReceiveBufferMeasuresReadsOverOneMillisecond) {
   EXPECT_EQ(conn().info().rcv_wnd, kGrownBuffer);
 }
 
+class TcpReceiveBatch : public ConnectionTest {
+ protected:
+  // Establishes and leaves the quick-ACK phase (16 segments, each ACKed at once) behind;
+  // returns the next sequence number.
+  std::uint32_t past_quick_acks() {
+    establish_active(full_syn_options());
+    std::uint32_t seq = kPeerIss + 1;
+    for (int i = 0; i < 16; ++i, seq += 1460) deliver(seq, kIss + 1, TcpFlags::ack, 1460);
+    take();
+    return seq;
+  }
+};
+
+// Within a receive batch, the every-second-segment ACK waits for the batch's end and then covers
+// all of it (as one ACK for a GRO-coalesced segment would).
+TEST_F(TcpReceiveBatch, RoutineAcksWaitForTheEndOfAReceiveBatch) {
+  std::uint32_t seq = past_quick_acks();
+  out_.batch = true;
+  for (int i = 0; i < 10; ++i, seq += 1460) deliver(seq, kIss + 1, TcpFlags::ack, 1460);
+  expect_silent();
+  EXPECT_TRUE(conn().ack_deferred());
+  out_.batch = false;
+  conn().send_deferred_ack(now_);
+  EXPECT_EQ(take_one().ack, seq);
+  EXPECT_FALSE(conn().ack_deferred());
+  conn().send_deferred_ack(now_);  // nothing held any more
+  expect_silent();
+}
+
+// A gap is reported at once even in a batch (RFC 5681 §4.2: fast retransmit needs it).
+TEST_F(TcpReceiveBatch, OutOfOrderDataIsAckedAtOnceInABatch) {
+  const std::uint32_t seq = past_quick_acks();
+  out_.batch = true;
+  deliver(seq, kIss + 1, TcpFlags::ack, 1460);
+  deliver(seq + 1460, kIss + 1, TcpFlags::ack, 1460);
+  expect_silent();
+  deliver(seq + 4 * 1460, kIss + 1, TcpFlags::ack, 1460);  // two segments missing
+  const Sent ack = take_one();
+  EXPECT_EQ(ack.ack, seq + 2 * 1460);
+  ASSERT_EQ(ack.options.sack_count, 1);
+}
+
+// A batch ACKs at least every 64 KB, as GRO never coalesces more.
+TEST_F(TcpReceiveBatch, ABatchIsAckedEvery64Kilobytes) {
+  std::uint32_t seq = past_quick_acks();
+  const std::uint32_t first = seq;
+  out_.batch = true;
+  std::vector<std::uint32_t> acks;
+  // 70 segments, 102,200 bytes: inside the window (128 KiB less the 16 segments before).
+  for (int i = 0; i < 70; ++i, seq += 1460) {
+    deliver(seq, kIss + 1, TcpFlags::ack, 1460);
+    for (const Sent& sent : take()) acks.push_back(sent.ack - first);
+  }
+  EXPECT_EQ(acks, std::vector<std::uint32_t>{45U * 1460});  // the first 65,536 bytes or more
+  EXPECT_TRUE(conn().ack_deferred());                       // the rest waits for the batch end
+}
+
 TEST_F(TcpConnectionData, DuplicateSegmentGetsDsack) {
   establish_active(full_syn_options());
   deliver(kPeerIss + 1, kIss + 1, TcpFlags::ack, 1000);

@@ -55,10 +55,12 @@ class CapturingOutput : public SegmentOutput {
   }
   bool has_room() const override { return room; }
   bool has_large_room() const override { return large_room; }
+  bool in_receive_batch() const override { return batch; }
 
   std::vector<Sent> sent;
   bool room = true;        // false: the device queue is full (backpressure)
   bool large_room = true;  // false: no 64 KB buffer free for a TSO segment
+  bool batch = false;      // true: segments arrive as one receive batch (TcpLayer::begin_batch)
 };
 
 // The peer's side of a segment: fields in plain integers, built into a SegmentIn on delivery.
