@@ -170,12 +170,12 @@ void EventLoop::receive(Watched& watched, Instant now) {
   Device& device = *watched.device;
   // Drain first: a completion that lands after this raises the eventfd again.
   device.io->drain_event_fd();
-  device.io->reap([&](std::span<const std::byte> frame, bool checksum_trusted) {
+  device.io->reap([&](std::span<const std::byte> frame, const ReceiveOffload& offload) {
     if (faults_ != nullptr) {
       // Offloads are off under fault injection (wants_offloads): nothing to trust.
       faults_->rx(watched.index).push(frame, now);  // copied: the device reuses its buffer
     } else {
-      stack_.receive(device.interface, frame, now, checksum_trusted);
+      stack_.receive(device.interface, frame, now, offload);
     }
   });
   // Re-armed only now that the eventfd is drained; otherwise it would fire at once.
