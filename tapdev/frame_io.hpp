@@ -20,8 +20,9 @@
 // Completions raise an eventfd (io_uring_register_eventfd) that the event loop watches.
 //
 // With the virtio-net header (TapDevice::open), each read starts with one, stripped here: what
-// it says of the transport checksum goes to the caller with the frame, and each write gets one
-// built from the work its buffer leaves to the kernel (VirtioNetHeader::for_frame).
+// it says of the transport checksum and of segmentation (GSO) goes to the caller with the frame
+// (a ReceiveOffload), and each write gets one built from the work its buffer leaves to the
+// kernel (VirtioNetHeader::for_frame).
 // I/O errors are counted, warned about once, and never stop the loop.
 //
 // Not thread-safe: one FrameIo per device per event loop.
