@@ -49,7 +49,7 @@ struct Ipv4Config {
 struct TapConfig {
   std::uint32_t rx_buffers = 256;   // TAP reads kept in flight
   std::uint32_t tx_buffers = 1024;  // frames queued for write, at most
-  bool offloads = true;             // virtio-net header: checksum offload and TSO both ways
+  bool offloads = true;             // virtio-net header: checksum, TSO both ways, USO from host
   Duration busy_poll{0};            // poll this long after each loop turn before sleeping
 
   bool operator==(const TapConfig&) const = default;

@@ -28,11 +28,17 @@ Result<Device, std::string> open_device(const config::InterfaceConfig& interface
   auto device = tapdev::TapDevice::open(interface.tap_name, offloads);
   if (!device) return unexpected(device.error());
   const std::string name = device->name();
+  std::string offload_text = "off";
   if (offloads) {
     if (auto enabled = device->enable_offloads(); !enabled) {
       log.warn("TAP " + name + ": no offloads (" + enabled.error() +
                "); frames go at the MTU with checksums computed here");
       offloads = false;
+    } else {
+      // Without USO (kernels before 6.2) the host cuts UDP datagrams itself: nothing is lost.
+      offload_text = enabled->udp_segmentation
+                         ? "on (checksum, TSO, USO)"
+                         : "on (checksum, TSO; no USO: the kernel refused TUN_F_USO4/6)";
     }
   }
   // Before the link goes up, so the kernel sends nothing the frame I/O cannot read whole.
@@ -47,7 +53,7 @@ Result<Device, std::string> open_device(const config::InterfaceConfig& interface
            (interface.host_address ? interface.host_address->to_string() : "unchanged") + ", " +
            std::to_string(tap.rx_buffers) + " receive buffers (" +
            ((*io)->uses_fixed_buffers() ? "registered, read_fixed" : "not registered, read") +
-           "), offloads " + (offloads ? "on (checksum, TSO)" : "off"));
+           "), offloads " + offload_text);
   return Device{std::move(*device), std::move(*io), 0, offloads};
 }
 

@@ -186,12 +186,12 @@ void EventLoop::receive(Watched& watched, Instant now) {
   // Drain first: a completion that lands after this raises the eventfd again.
   device.io->drain_event_fd();
   stack_.begin_receive_batch();
-  device.io->reap([&](std::span<const std::byte> frame, bool checksum_trusted) {
+  device.io->reap([&](std::span<const std::byte> frame, const ReceiveOffload& offload) {
     if (faults_ != nullptr) {
       // Offloads are off under fault injection (wants_offloads): nothing to trust.
       faults_->rx(watched.index).push(frame, now);  // copied: the device reuses its buffer
     } else {
-      stack_.receive(device.interface, frame, now, checksum_trusted);
+      stack_.receive(device.interface, frame, now, offload);
     }
   });
   stack_.end_receive_batch(now);

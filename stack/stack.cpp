@@ -8,7 +8,7 @@
 namespace tapstack {
 
 void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back,
-                          bool checksum_offloaded) {
+                          const ReceiveOffload& offload) {
   counters.add(Counter::eth_rx_frames);
   const auto eth = wire::EthernetHeader::parse(frame);
   if (!eth) {
@@ -29,9 +29,9 @@ void Stack::Impl::receive(Interface& interface, wire::Bytes frame, Instant now, 
     case wire::EtherType::ipv4:
       if (auto datagram = ipv4.receive(interface, payload, broadcast, now, looped_back)) {
         // Only a whole packet: the device's word covers no datagram put together here.
-        if (checksum_offloaded && !datagram->header.empty()) {
-          datagram->checksum_offloaded = true;
-          counters.add(Counter::ipv4_rx_checksum_offloaded);
+        if (!datagram->header.empty()) {
+          datagram->offload = offload;
+          if (offload.checksum_trusted) counters.add(Counter::ipv4_rx_checksum_offloaded);
         }
         deliver(*datagram, now);
       }
@@ -100,10 +100,10 @@ bool Stack::add_static_route(Ipv4Cidr prefix, Ipv4Addr gateway) {
 }
 
 void Stack::receive(InterfaceId id, std::span<const std::byte> frame, Instant now,
-                    bool checksum_offloaded) {
+                    const ReceiveOffload& offload) {
   Interface* interface = impl_->interfaces.find(id);
   assert(interface != nullptr);
-  impl_->receive(*interface, frame, now, false, checksum_offloaded);
+  impl_->receive(*interface, frame, now, false, offload);
 }
 
 void Stack::begin_receive_batch() {

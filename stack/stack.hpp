@@ -19,6 +19,7 @@
 #include "stack/base/time.hpp"
 #include "stack/buffer/packet_buffer.hpp"
 #include "stack/ipv4/reassembly.hpp"
+#include "stack/link/receive_offload.hpp"
 #include "stack/stack_tables.hpp"
 #include "stack/stats/counters.hpp"
 #include "stack/tcp/tcp_types.hpp"
@@ -95,12 +96,14 @@ class Stack {
   std::vector<NeighborSummary> neighbors(Instant now) const;
 
   // Processes one received Ethernet frame. The frame is borrowed for the duration of the call;
-  // anything kept is copied into bounded stack-owned storage. `checksum_offloaded`: the device
-  // vouches for its TCP or UDP checksum (virtio-net DATA_VALID or NEEDS_CSUM: verified, or
-  // never computed because the packet comes from the host's memory), so it is not checked.
-  // The frame may then be a TCP segment larger than the MTU, coalesced by the host (GRO/TSO).
+  // anything kept is copied into bounded stack-owned storage. `offload`: what the device says
+  // of the frame. A checksum it vouches for (virtio-net DATA_VALID or NEEDS_CSUM: verified, or
+  // never computed because the packet comes from the host's memory) is not checked. The frame
+  // may then be larger than the MTU: a TCP segment coalesced by the host (GRO/TSO), taken
+  // whole, or a UDP datagram sent with UDP_SEGMENT (USO), delivered as one datagram per
+  // offload.gso_size bytes of payload.
   void receive(InterfaceId interface, std::span<const std::byte> frame, Instant now,
-               bool checksum_offloaded = false);
+               const ReceiveOffload& offload = {});
   // Frames received between these two calls are one batch (all the device had ready): TCP
   // sends one routine ACK per connection for it at its end, instead of one every second
   // segment, as the kernel does for a GRO-coalesced segment (TcpLayer::begin_batch).

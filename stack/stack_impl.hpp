@@ -49,7 +49,7 @@ struct Stack::Impl {
   }
 
   void receive(Interface& interface, wire::Bytes frame, Instant now, bool looped_back = false,
-               bool checksum_offloaded = false);
+               const ReceiveOffload& offload = {});
   void deliver(const Ipv4Datagram& datagram, Instant now);
 
   StackSettings settings;

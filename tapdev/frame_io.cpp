@@ -234,11 +234,11 @@ std::optional<FrameIo::ReceivedFrame> FrameIo::complete_read(Operation operation
 std::optional<FrameIo::ReceivedFrame> FrameIo::received_frame(std::uint32_t slot,
                                                               std::size_t length) {
   const std::span<const std::byte> bytes{rx_slot(slot), length};
-  if (!virtio_net_header_) return ReceivedFrame{slot, bytes, false};
+  if (!virtio_net_header_) return ReceivedFrame{slot, bytes, ReceiveOffload{}};
   if (length < VirtioNetHeader::kSize) return std::nullopt;
   const auto header = VirtioNetHeader::parse(bytes);
   if (header.is_gso()) ++counters_.rx_gso_frames;
-  return ReceivedFrame{slot, bytes.subspan(VirtioNetHeader::kSize), header.checksum_trusted()};
+  return ReceivedFrame{slot, bytes.subspan(VirtioNetHeader::kSize), header.receive_offload()};
 }
 
 void FrameIo::complete_write(std::uint32_t slot, int result) {

@@ -20,8 +20,9 @@
 // Completions raise an eventfd (io_uring_register_eventfd) that the event loop watches.
 //
 // With the virtio-net header (TapDevice::open), each read starts with one, stripped here: what
-// it says of the transport checksum goes to the caller with the frame, and each write gets one
-// built from the work its buffer leaves to the kernel (VirtioNetHeader::for_frame).
+// it says of the transport checksum and of segmentation (GSO) goes to the caller with the frame
+// (a ReceiveOffload), and each write gets one built from the work its buffer leaves to the
+// kernel (VirtioNetHeader::for_frame).
 // I/O errors are counted, warned about once, and never stop the loop.
 //
 // Not thread-safe: one FrameIo per device per event loop.
@@ -41,6 +42,7 @@
 
 #include "stack/base/result.hpp"
 #include "stack/buffer/packet_buffer.hpp"
+#include "stack/link/receive_offload.hpp"
 #include "tapdev/device_counters.hpp"
 #include "tapdev/unique_fd.hpp"
 
@@ -81,9 +83,10 @@ class FrameIo {
   // again.
   void drain_event_fd();
   // Reaps every completion in the ring. For each received frame calls
-  // on_frame(bytes, checksum_trusted); `bytes` is borrowed for the duration of the call, then
-  // its slot is free for the next flush() to read into again. `checksum_trusted`: the
-  // virtio-net header says the kernel verified or never computed the transport checksum.
+  // on_frame(bytes, offload); `bytes` is borrowed for the duration of the call, then its slot
+  // is free for the next flush() to read into again. `offload` (a ReceiveOffload): what the
+  // virtio-net header says of the transport checksum and of segmentation (GSO); empty
+  // without the header.
   template <typename OnFrame>
   void reap(OnFrame&& on_frame);
 
@@ -115,7 +118,7 @@ class FrameIo {
   struct ReceivedFrame {
     std::uint32_t slot;
     std::span<const std::byte> bytes;
-    bool checksum_trusted;
+    ReceiveOffload offload;
   };
 
   FrameIo(int device_fd, const FrameIoSettings& settings, WarningSink warn);
@@ -173,7 +176,7 @@ void FrameIo::reap(OnFrame&& on_frame) {
   io_uring_for_each_cqe(&ring_, head, cqe) {
     ++seen;
     if (auto frame = complete(*cqe)) {
-      on_frame(frame->bytes, frame->checksum_trusted);
+      on_frame(frame->bytes, frame->offload);
       rx_idle_.push_back(frame->slot);
     }
   }

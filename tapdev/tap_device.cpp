@@ -12,6 +12,14 @@
 #include "tapdev/errno_text.hpp"
 #include "tapdev/virtio_net_header.hpp"
 
+// UDP segmentation offload (Linux 6.2, include/uapi/linux/if_tun.h); older headers lack them.
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
 namespace tapstack::tapdev {
 
 Result<TapDevice, std::string> TapDevice::open(std::string_view name, bool virtio_net_header) {
@@ -34,7 +42,7 @@ Result<TapDevice, std::string> TapDevice::open(std::string_view name, bool virti
   return TapDevice{std::move(fd), std::string{request.ifr_name}};
 }
 
-Result<void, std::string> TapDevice::enable_offloads() {
+Result<EnabledOffloads, std::string> TapDevice::enable_offloads() {
   int size = static_cast<int>(VirtioNetHeader::kSize);
   if (::ioctl(fd_.get(), TUNSETVNETHDRSZ, &size) < 0) {
     return unexpected("TUNSETVNETHDRSZ: " + errno_text(errno));
@@ -47,11 +55,16 @@ Result<void, std::string> TapDevice::enable_offloads() {
       std::endian::native != std::endian::little) {
     return unexpected("TUNSETVNETLE: " + errno_text(errno));
   }
-  const unsigned offloads = TUN_F_CSUM | TUN_F_TSO4;
-  if (::ioctl(fd_.get(), TUNSETOFFLOAD, offloads) < 0) {
+  // tun's set_offload() turns USO on only with both USO4 and USO6 (and CSUM); kernels before
+  // 6.2 refuse bits they do not know with EINVAL, and get plain TSO.
+  const unsigned tso = TUN_F_CSUM | TUN_F_TSO4;
+  if (::ioctl(fd_.get(), TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6) == 0) {
+    return EnabledOffloads{.udp_segmentation = true};
+  }
+  if (errno != EINVAL || ::ioctl(fd_.get(), TUNSETOFFLOAD, tso) < 0) {
     return unexpected("TUNSETOFFLOAD (checksum, TSO4): " + errno_text(errno));
   }
-  return {};
+  return EnabledOffloads{.udp_segmentation = false};
 }
 
 }  // namespace tapstack::tapdev

@@ -11,6 +11,11 @@
 
 namespace tapstack::tapdev {
 
+// What TapDevice::enable_offloads got from the kernel beyond checksums and TSO.
+struct EnabledOffloads {
+  bool udp_segmentation = false;  // USO (TUN_F_USO4 | TUN_F_USO6)
+};
+
 class TapDevice {
  public:
   // Creates the TAP device `name`, or attaches to it if it exists (e.g. one made persistent with
@@ -22,11 +27,13 @@ class TapDevice {
   static Result<TapDevice, std::string> open(std::string_view name, bool virtio_net_header = false);
 
   // Tells the kernel that frames it sends us may be TCP segments of up to 64 KB with partial
-  // checksums (TUNSETOFFLOAD: TUN_F_CSUM | TUN_F_TSO4); the kernel takes the same from us in
-  // any case. The header is little-endian and VirtioNetHeader::kSize long. Precondition: opened
-  // with the virtio-net header. Fails on kernels without these offloads; frames then still
-  // carry the header, with nothing in it.
-  Result<void, std::string> enable_offloads();
+  // checksums (TUNSETOFFLOAD: TUN_F_CSUM | TUN_F_TSO4), and, where the kernel has it (6.2+),
+  // UDP super-datagrams of up to 64 KB to cut into datagrams (USO: TUN_F_USO4 | TUN_F_USO6);
+  // the kernel takes TSO from us in any case. The header is little-endian and
+  // VirtioNetHeader::kSize long. Precondition: opened with the virtio-net header. Fails on
+  // kernels without checksum and TSO offloads; frames then still carry the header, with
+  // nothing in it.
+  Result<EnabledOffloads, std::string> enable_offloads();
 
   // The descriptor for frame I/O, in non-blocking mode. io_uring treats an O_NONBLOCK file as
   // able to try a read without blocking: a read that finds no frame waits on the device's poll

@@ -26,6 +26,24 @@ void VirtioNetHeader::emit(std::span<std::byte> out) const {
   wire::store16_le(out, 8, checksum_offset);
 }
 
+ReceiveOffload VirtioNetHeader::receive_offload() const {
+  ReceiveOffload offload{.checksum_trusted = checksum_trusted()};
+  switch (gso_type & ~kGsoEcn) {
+    case kGsoTcpV4:
+      offload.gso = ReceiveGso::tcp;
+      break;
+    case kGsoUdpL4:
+      offload.gso = ReceiveGso::udp;
+      break;
+    default:
+      // None, or a kind TUNSETOFFLOAD never asked for (TCPv6, UFO): the frame is what its
+      // headers say, as before these kinds were told apart.
+      return offload;
+  }
+  offload.gso_size = gso_size;
+  return offload;
+}
+
 std::optional<VirtioNetHeader> VirtioNetHeader::for_frame(const PacketBuffer& frame) {
   VirtioNetHeader header;
   const TxOffload& offload = frame.offload();

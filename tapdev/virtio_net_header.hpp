@@ -11,6 +11,7 @@
 #include <span>
 
 #include "stack/buffer/packet_buffer.hpp"
+#include "stack/link/receive_offload.hpp"
 
 namespace tapstack::tapdev {
 
@@ -22,6 +23,7 @@ struct VirtioNetHeader {
   // gso_type
   static constexpr std::uint8_t kGsoNone = 0;
   static constexpr std::uint8_t kGsoTcpV4 = 1;
+  static constexpr std::uint8_t kGsoUdpL4 = 5;   // VIRTIO_NET_HDR_GSO_UDP_L4: USO, IPv4 or v6
   static constexpr std::uint8_t kGsoEcn = 0x80;  // flag bit: the segments carry ECN CWR
 
   std::uint8_t flags = 0;
@@ -44,6 +46,8 @@ struct VirtioNetHeader {
   // comes from its own memory: either way it needs no check.
   bool checksum_trusted() const { return (flags & (kNeedsChecksum | kDataValid)) != 0; }
   bool is_gso() const { return (gso_type & ~kGsoEcn) != kGsoNone; }
+  // What a received frame's header tells the stack (Stack::receive).
+  ReceiveOffload receive_offload() const;
 };
 
 }  // namespace tapstack::tapdev

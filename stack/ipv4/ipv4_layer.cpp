@@ -81,9 +81,9 @@ std::optional<Ipv4Datagram> Ipv4Layer::receive(Interface& interface, wire::Bytes
     return std::nullopt;
   }
   const bool broadcast = link_broadcast || interfaces_.is_broadcast(view->destination());
-  Ipv4Datagram datagram{interface.id,     view->source(), view->destination(),
-                        view->protocol(), view->ttl(),    view->tos(),
-                        broadcast,        view->header(), view->payload()};
+  Ipv4Datagram datagram{interface.id,    view->source(),  view->destination(), view->protocol(),
+                        view->ttl(),     view->tos(),     broadcast,           view->header(),
+                        view->payload(), ReceiveOffload{}};  // the caller adds what the device said
   if (view->is_fragment()) {
     const Fragment fragment{
         FragmentKey{view->source(), view->destination(), view->protocol(), view->id()},

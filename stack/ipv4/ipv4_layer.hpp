@@ -14,6 +14,7 @@
 #include "stack/ipv4/route_table.hpp"
 #include "stack/link/interface.hpp"
 #include "stack/link/link_output.hpp"
+#include "stack/link/receive_offload.hpp"
 #include "stack/wire/ipv4.hpp"
 
 namespace tapstack {
@@ -32,8 +33,9 @@ struct Ipv4Datagram {
   bool broadcast = false;
   wire::Bytes header;  // the received header; empty for a reassembled datagram
   wire::Bytes payload;
-  // The device vouched for the TCP/UDP checksum (Stack::receive): not verified again.
-  bool checksum_offloaded = false;
+  // What the device said of the packet (Stack::receive): a checksum it vouched for is not
+  // verified again; a GSO packet stands for several. Empty for a reassembled datagram.
+  ReceiveOffload offload;
 };
 
 struct Ipv4SendParams {

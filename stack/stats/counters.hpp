@@ -59,6 +59,8 @@ namespace tapstack {
   X(tcp_drop_out_of_window)   X(tcp_drop_no_ack)            X(tcp_drop_bad_ack)                \
   X(tcp_drop_ack_unsent)      X(tcp_drop_old_ack)           X(tcp_drop_ooo_ranges)         \
   X(tcp_drop_listen_bad_flags) X(tcp_invalid_ack_limited)    X(tcp_sack_discarded)             \
+  /* received as a UDP segmentation offload (USO) packet: no TCP segment */                   \
+  X(tcp_drop_bad_gso)                                                                          \
   /* connections reset because their local address was removed (issue 9) */                  \
   X(tcp_reset_address_removed)                                                                 \
   /* UDP (nstat: InDatagrams, OutDatagrams, NoPorts, IgnoredMulti, RcvbufErrors, */           \
@@ -66,7 +68,10 @@ namespace tapstack {
   X(udp_rx_datagrams)         X(udp_tx_datagrams)           X(udp_rx_no_port)                  \
   X(udp_rx_ignored_broadcast) X(udp_drop_receive_queue_full) X(udp_drop_bad_checksum)         \
   X(udp_drop_truncated)       X(udp_drop_bad_length)        X(udp_tx_drop_no_buffer)           \
-  X(udp_connection_refused)
+  X(udp_connection_refused)                                                                    \
+  /* UDP segmentation offload (USO): datagrams cut from the host's super-datagrams, and */     \
+  /* super-datagrams dropped for a TCP GSO type or a zero segment size */                      \
+  X(udp_rx_gso_segments)      X(udp_drop_bad_gso)
 // clang-format on
 
 enum class Counter : std::uint16_t {

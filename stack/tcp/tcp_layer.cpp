@@ -66,8 +66,14 @@ void TcpLayer::receive(const Ipv4Datagram& datagram, Instant now) {
     counters_.add(Counter::tcp_drop_broadcast);
     return;
   }
+  // A packet the host meant to cut into UDP datagrams (USO) is no TCP segment: a device that
+  // says so of a TCP packet is wrong about it, so nothing else it says can be trusted.
+  if (datagram.offload.gso == ReceiveGso::udp) {
+    counters_.add(Counter::tcp_drop_bad_gso);
+    return;
+  }
   const auto view = wire::TcpView::check(datagram.payload, datagram.source, datagram.destination,
-                                         !datagram.checksum_offloaded);
+                                         !datagram.offload.checksum_trusted);
   if (!view) {
     counters_.add(counter_for(view.error()));
     return;

@@ -4,6 +4,8 @@
 #include "stack/udp/udp_layer.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <optional>
 #include <utility>
 
 namespace tapstack {
@@ -19,6 +21,43 @@ Counter counter_for(wire::UdpError error) {
       return Counter::udp_drop_bad_checksum;
   }
   return Counter::udp_drop_truncated;
+}
+
+// The payload bytes per datagram of a received packet: 0 for a plain datagram, gso_size for a
+// UDP segmentation offload (USO) super-datagram; nullopt when the device's word is malformed
+// (a TCP GSO type, or USO without a segment size).
+std::optional<std::size_t> segment_size_of(const ReceiveOffload& offload) {
+  switch (offload.gso) {
+    case ReceiveGso::none:
+      return 0;
+    case ReceiveGso::tcp:
+      return std::nullopt;
+    case ReceiveGso::udp:
+      if (offload.gso_size == 0) return std::nullopt;
+      return offload.gso_size;
+  }
+  return std::nullopt;
+}
+
+// How many datagrams a payload stands for: one per `segment_size` bytes, the last one possibly
+// shorter, and one (possibly empty) when it fits in one (Linux would refuse such a GSO packet,
+// but its meaning is plain).
+std::size_t segment_count(std::size_t payload_size, std::size_t segment_size) {
+  if (segment_size == 0 || payload_size <= segment_size) return 1;
+  return (payload_size + segment_size - 1) / segment_size;
+}
+
+// Calls deliver(segment) for each of the datagrams a payload stands for, in order.
+template <typename Deliver>
+void for_each_segment(wire::Bytes payload, std::size_t segment_size, Deliver&& deliver) {
+  const std::size_t count = segment_count(payload.size(), segment_size);
+  if (count == 1) {
+    deliver(payload);
+    return;
+  }
+  for (std::size_t offset = 0; offset < payload.size(); offset += segment_size) {
+    deliver(payload.subspan(offset, std::min(segment_size, payload.size() - offset)));
+  }
 }
 
 }  // namespace
@@ -37,26 +76,50 @@ UdpLayer::UdpLayer(const UdpSettings& settings, std::size_t tx_frames, Ipv4Layer
 
 // ---- receive path -------------------------------------------------------------------------
 
+// A USO super-datagram (ReceiveGso::udp) has its IP and UDP lengths over the whole payload,
+// which the checks below see as one datagram; the checksum is partial, so the device vouches
+// for it. Only then is it cut, like Linux's udp_rcv_segment(), into the datagrams the host's
+// sender wrote, each delivered (or dropped, or ignored) on its own.
 UdpLayer::Delivery UdpLayer::receive(const Ipv4Datagram& datagram, Instant) {
   // RFC 1122 §4.1.3.4: verify the checksum when the sender computed one (UdpView::check).
   const auto view = wire::UdpView::check(datagram.payload, datagram.source, datagram.destination,
-                                         !datagram.checksum_offloaded);
+                                         !datagram.offload.checksum_trusted);
   if (!view) {
     counters_.add(counter_for(view.error()));
     return Delivery::dropped;
   }
+  const auto segment_size = segment_size_of(datagram.offload);
+  if (!segment_size) {
+    counters_.add(Counter::udp_drop_bad_gso);
+    return Delivery::dropped;
+  }
+  const wire::Bytes payload = view->payload();
+  if (*segment_size > 0) {
+    counters_.add(Counter::udp_rx_gso_segments, segment_count(payload.size(), *segment_size));
+  }
   const SocketAddress source{datagram.source, view->source_port()};
   if (interfaces_.is_broadcast(datagram.destination)) {
-    return deliver_broadcast(datagram, view->destination_port(), source, view->payload());
+    Delivery delivery = Delivery::dropped;
+    for_each_segment(payload, *segment_size, [&](wire::Bytes segment) {
+      if (deliver_broadcast(datagram, view->destination_port(), source, segment) ==
+          Delivery::delivered) {
+        delivery = Delivery::delivered;
+      }
+    });
+    return delivery;
   }
   const auto index = lookup({datagram.destination, view->destination_port()}, source);
   if (!index) {
     counters_.add(Counter::udp_rx_no_port);
     return Delivery::no_socket;
   }
-  if (!enqueue(*index, source, datagram.destination, view->payload())) return Delivery::dropped;
-  counters_.add(Counter::udp_rx_datagrams);
-  return Delivery::delivered;
+  Delivery delivery = Delivery::dropped;
+  for_each_segment(payload, *segment_size, [&](wire::Bytes segment) {
+    if (!enqueue(*index, source, datagram.destination, segment)) return;
+    counters_.add(Counter::udp_rx_datagrams);
+    delivery = Delivery::delivered;
+  });
+  return delivery;
 }
 
 bool UdpLayer::enqueue(std::uint32_t index, SocketAddress source, Ipv4Addr destination,

@@ -1,6 +1,7 @@
 """UDP through tapstack-run against the kernel's stack: netcat both ways, a Python client with
 10,000 datagrams of random sizes and the udp(7) details (names, truncation, FIONREAD, EMSGSIZE,
-ECONNREFUSED on a connected socket), and a UDP server under the shim answering the kernel."""
+ECONNREFUSED on a connected socket), a UDP server under the shim answering the kernel, and a
+kernel UDP_SEGMENT send taken as one super-datagram (USO) and cut into its datagrams."""
 
 from __future__ import annotations
 
@@ -70,6 +71,41 @@ for _ in range(50):
     except OSError:
         time.sleep(0.1)
 sys.exit(1)
+"""
+
+
+# UDP segmentation offload (USO): one sendto with UDP_SEGMENT stands for USO_SEGMENTS datagrams
+# of USO_SEGMENT_SIZE bytes, the last one USO_TAIL bytes; segment k's bytes start at k * 31.
+USO_PORT = 5400
+USO_SEGMENT_SIZE = 1000
+USO_SEGMENTS = 10
+USO_TAIL = 400
+
+USO_SEGMENT = """
+def segment(k, size):
+    return bytes((k * 31 + i) % 256 for i in range(size))
+"""
+
+USO_SENDER = USO_SEGMENT + """
+import socket, sys
+UDP_SEGMENT = 103  # linux/udp.h
+host, port, size, count, tail = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
+payload = b"".join(segment(k, size) for k in range(count - 1)) + segment(count - 1, tail)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_UDP, UDP_SEGMENT, size)
+print(s.sendto(payload, (host, port)))
+"""
+
+USO_RECEIVER = USO_SEGMENT + """
+import socket, sys
+port, size, count, tail = map(int, sys.argv[1:])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", port))
+s.settimeout(10)
+print("ready", flush=True)
+for k in range(count):
+    data = s.recv(65535)
+    print(len(data), data == segment(k, size if k < count - 1 else tail), flush=True)
 """
 
 
@@ -177,6 +213,32 @@ class UdpTest(ShimTestCase):
                                    str(SHIM_ECHO_PORT)], timeout_s=60)
         self.assertEqual(done.returncode, 0, done.stderr + self.daemon.log_tail())
         self.assertIn("200 echoed", done.stdout)
+
+    def test_one_udp_segment_send_arrives_as_its_datagrams(self) -> None:
+        """The kernel hands the TAP one USO super-datagram (virtio-net GSO_UDP_L4) where
+        TUNSETOFFLOAD took TUN_F_USO4|6; the stack cuts it into the datagrams it stands for."""
+        shape = [str(USO_SEGMENT_SIZE), str(USO_SEGMENTS), str(USO_TAIL)]
+        receiver = self.spawn([PYTHON, "-c", USO_RECEIVER, str(USO_PORT), *shape], shim=True)
+        line = receiver.stdout.readline()
+        self.assertEqual(line.strip(), "ready", line + self.daemon.log_tail())
+        before = self.daemon.dump_counters()
+        sent = self.namespace.run([PYTHON, "-c", USO_SENDER, STACK_ADDRESS, str(USO_PORT),
+                                   *shape], timeout_s=30)
+        total = (USO_SEGMENTS - 1) * USO_SEGMENT_SIZE + USO_TAIL
+        self.assertEqual(sent.stdout.strip(), str(total), sent.stderr)
+        lines = [receiver.stdout.readline().strip() for _ in range(USO_SEGMENTS)]
+        expected = [f"{USO_SEGMENT_SIZE} True"] * (USO_SEGMENTS - 1) + [f"{USO_TAIL} True"]
+        self.assertEqual(lines, expected, self.daemon.log_tail())
+        counters = self.daemon.dump_counters()
+        moved = {name: counters[name] - before.get(name, 0)
+                 for name in ("tap_rx_gso_frames", "udp_rx_gso_segments", "udp_rx_datagrams")}
+        self.assertEqual(moved["udp_rx_datagrams"], USO_SEGMENTS)
+        if "no USO" in self.daemon.log():  # a kernel before 6.2: it cut the datagrams itself
+            self.assertEqual(moved["udp_rx_gso_segments"], 0)
+            return
+        self.assertIn("offloads on (checksum, TSO, USO)", self.daemon.log())
+        self.assertEqual(moved["tap_rx_gso_frames"], 1)
+        self.assertEqual(moved["udp_rx_gso_segments"], USO_SEGMENTS)
 
 
 if __name__ == "__main__":

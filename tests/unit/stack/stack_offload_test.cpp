@@ -14,6 +14,7 @@ namespace tapstack::test {
 namespace {
 
 constexpr std::uint16_t kPort = 80;
+constexpr ReceiveOffload kTrusted{.checksum_trusted = true};
 
 class StackOffload : public StackTest {
  protected:
@@ -50,14 +51,14 @@ class StackOffload : public StackTest {
 };
 
 TEST_F(StackOffload, AVouchedForSegmentSkipsTheChecksum) {
-  stack_.receive(id_, syn_with_wrong_checksum(40000), now_, true);
+  stack_.receive(id_, syn_with_wrong_checksum(40000), now_, kTrusted);
   EXPECT_EQ(syn_acks(), 1U);
   EXPECT_EQ(count(Counter::ipv4_rx_checksum_offloaded), 1U);
   EXPECT_EQ(count(Counter::tcp_drop_bad_checksum), 0U);
 }
 
 TEST_F(StackOffload, AnyOtherSegmentIsChecked) {
-  stack_.receive(id_, syn_with_wrong_checksum(40001), now_, false);
+  stack_.receive(id_, syn_with_wrong_checksum(40001), now_);
   EXPECT_EQ(syn_acks(), 0U);
   EXPECT_EQ(count(Counter::tcp_drop_bad_checksum), 1U);
   EXPECT_EQ(count(Counter::ipv4_rx_checksum_offloaded), 0U);
@@ -74,9 +75,9 @@ TEST_F(StackOffload, AVouchedForUdpDatagramSkipsTheChecksum) {
   std::copy(data.begin(), data.end(), udp.begin() + wire::UdpHeader::kSize);
   udp[6] ^= std::byte{0x01};
   const Frame frame = ip_frame(ipv4_packet(ip_header(kPeerIp, kStackIp, 17), udp));
-  stack_.receive(id_, frame, now_, false);
+  stack_.receive(id_, frame, now_);
   EXPECT_EQ(count(Counter::udp_drop_bad_checksum), 1U);
-  stack_.receive(id_, frame, now_, true);
+  stack_.receive(id_, frame, now_, kTrusted);
   EXPECT_EQ(count(Counter::udp_rx_datagrams), 1U);
 }
 

@@ -69,7 +69,7 @@ class FrameIoTest : public ::testing::Test {
       pollfd wait{io_->event_fd(), POLLIN, 0};
       ::poll(&wait, 1, 100);
       io_->drain_event_fd();
-      io_->reap([this](std::span<const std::byte> bytes, bool) {
+      io_->reap([this](std::span<const std::byte> bytes, const ReceiveOffload&) {
         received_.emplace_back(bytes.begin(), bytes.end());
       });
       io_->flush();
@@ -134,7 +134,7 @@ TEST_F(FrameIoTest, DrainsABacklogInOrderInFewTurns) {
     ::poll(&wait, 1, 100);
     io_->drain_event_fd();
     const std::size_t before = received_.size();
-    io_->reap([this](std::span<const std::byte> bytes, bool) {
+    io_->reap([this](std::span<const std::byte> bytes, const ReceiveOffload&) {
       received_.emplace_back(bytes.begin(), bytes.end());
     });
     if (received_.size() > before) ++turns_with_frames;

@@ -51,6 +51,31 @@ TEST(VirtioNetHeader, DataValidIsTrustedAndEcnAloneIsNoGso) {
   EXPECT_FALSE(plain.checksum_trusted());
 }
 
+// What Linux's virtio_net_hdr_from_skb() writes for a UDP_SEGMENT send of 1000-byte datagrams:
+// NEEDS_CSUM from the UDP header (34 + 6), gso_type UDP_L4 (5), headers of 42 bytes.
+TEST(VirtioNetHeader, UdpSegmentationReachesTheStackWithItsSegmentSize) {
+  const auto header =
+      VirtioNetHeader::parse(bytes({0x01, 0x05, 0x2a, 0x00, 0xe8, 0x03, 0x22, 0x00, 0x06, 0x00}));
+  EXPECT_EQ(header.gso_type, VirtioNetHeader::kGsoUdpL4);
+  EXPECT_TRUE(header.is_gso());
+  const ReceiveOffload offload = header.receive_offload();
+  EXPECT_TRUE(offload.checksum_trusted);
+  EXPECT_EQ(offload.gso, ReceiveGso::udp);
+  EXPECT_EQ(offload.gso_size, 1000);
+}
+
+TEST(VirtioNetHeader, TcpSegmentationStaysTcpAndOtherKindsAreNone) {
+  const auto tso = VirtioNetHeader::parse(bytes({0x01, 0x81, 66, 0, 0xa8, 0x05, 34, 0, 16, 0}));
+  EXPECT_EQ(tso.receive_offload().gso, ReceiveGso::tcp);  // ECN flag set: still TCP
+  EXPECT_EQ(tso.receive_offload().gso_size, 1448);
+  const auto tcp6 = VirtioNetHeader::parse(bytes({0x01, 0x04, 74, 0, 0xa0, 0x05, 54, 0, 16, 0}));
+  EXPECT_EQ(tcp6.receive_offload().gso, ReceiveGso::none);
+  EXPECT_EQ(tcp6.receive_offload().gso_size, 0);
+  const auto plain = VirtioNetHeader::parse(bytes({0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_FALSE(plain.receive_offload().checksum_trusted);
+  EXPECT_EQ(plain.receive_offload().gso, ReceiveGso::none);
+}
+
 TEST(VirtioNetHeader, AFrameWithNothingLeftGetsAnEmptyHeader) {
   BufferPool pool(1, 2048);
   PacketBuffer frame = tcp_frame(pool, 100);
