@@ -21,6 +21,19 @@ Session::ReadResult Session::read(std::span<std::byte> out, Instant now) {
   return ReadResult{ReadStatus::failed};
 }
 
+Session::ReadResult Session::skip(Instant now) {
+  const auto waiting = context_.tcp.readable_bytes(socket_);
+  if (!waiting) {
+    if (waiting.error() == SocketError::would_block) return ReadResult{ReadStatus::would_block};
+    failed_ = true;
+    return ReadResult{ReadStatus::failed};
+  }
+  const std::size_t size = (*waiting)[0].size() + (*waiting)[1].size();
+  if (size == 0) return ReadResult{ReadStatus::end_of_stream};
+  context_.tcp.consume(socket_, size, now);
+  return ReadResult{ReadStatus::data, size};
+}
+
 std::size_t Session::write(std::span<const std::byte> data, Instant now) {
   if (write_blocked_ || failed_ || data.empty()) return 0;
   const auto sent = context_.tcp.send(socket_, data, now);

@@ -50,6 +50,9 @@ class Session {
   };
   // Precondition: !out.empty().
   ReadResult read(std::span<std::byte> out, Instant now);
+  // Takes every byte waiting and drops it without copying (for services that throw away what
+  // they read); the size is how many.
+  ReadResult skip(Instant now);
 
   // Sends what fits in the send buffer and returns its size. When not all of `data` fit, the
   // session is write-blocked until the next `writable` event; then write() returns 0 without

@@ -63,7 +63,7 @@ bool EchoSession::read_more(Instant now) {
 
 bool DiscardSession::run(Instant now) {
   for (;;) {
-    const ReadResult result = read(context().scratch, now);
+    const ReadResult result = skip(now);
     switch (result.status) {
       case ReadStatus::data:
         stats().discard_bytes += result.size;
@@ -81,7 +81,7 @@ bool ChargenSession::run(Instant now) {
   for (;;) {
     // Whatever the peer sends is read and dropped: unread data would turn our close into a
     // reset, and the read is how we learn that the peer closed.
-    const ReadResult result = read(context().scratch, now);
+    const ReadResult result = skip(now);
     if (result.status == ReadStatus::end_of_stream || result.status == ReadStatus::failed) {
       return false;
     }
