@@ -13,6 +13,9 @@ namespace tapstack::daemon::ipc {
 namespace {
 
 constexpr std::size_t kFillerChunk = 4096;
+// The most a channel holds for its program. The kernel also caps what we set at
+// net.core.wmem_max (then doubles it): with the default 208 KiB, a channel reaches 416 KiB.
+constexpr std::size_t kMaxSendBuffer = 4 * 1024 * 1024;
 constexpr int kMaxFillerChunks = 64;  // far more than a quarter of any default sndbuf
 
 bool writable(int fd) {
@@ -51,6 +54,26 @@ void DataChannel::discard_filler(std::span<std::byte> scratch) {
     filler_ -= static_cast<std::size_t>(n);
   }
   filler_ = 0;
+}
+
+bool DataChannel::grow_send_buffer(std::size_t bytes) {
+  if (send_buffer_ == 0) {
+    int current = 0;
+    socklen_t length = sizeof current;
+    if (::getsockopt(fd(), SOL_SOCKET, SO_SNDBUF, &current, &length) != 0) return false;
+    send_buffer_ = static_cast<std::size_t>(current);
+  }
+  bytes = std::min(bytes, kMaxSendBuffer);
+  if (bytes <= send_buffer_) return false;
+  // socket(7): the kernel doubles the value set, and caps it at net.core.wmem_max first.
+  const int half = static_cast<int>(bytes / 2);
+  if (::setsockopt(fd(), SOL_SOCKET, SO_SNDBUF, &half, sizeof half) != 0) return false;
+  int now_set = 0;
+  socklen_t length = sizeof now_set;
+  if (::getsockopt(fd(), SOL_SOCKET, SO_SNDBUF, &now_set, &length) != 0) return false;
+  const bool grew = static_cast<std::size_t>(now_set) > send_buffer_;
+  send_buffer_ = std::max(send_buffer_, static_cast<std::size_t>(now_set));
+  return grew;
 }
 
 void DataChannel::shut_write() {

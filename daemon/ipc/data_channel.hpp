@@ -48,6 +48,12 @@ class DataChannel {
 
   // Reads and drops the filler: the client end becomes writable.
   void discard_filler(std::span<std::byte> scratch);
+  // Lets the channel hold `bytes` on their way to the program (SO_SNDBUF of our end), up to
+  // kMaxSendBuffer; never shrinks it. Returns true if it grew. TCP sets it to the connection's
+  // receive buffer: a program behind the shim may then have as much in flight to it as that
+  // buffer lets a kernel socket hold, and the kernel's default (~208 KiB, of which a Unix
+  // socket lets us refill only the last quarter) does not starve a fast reader.
+  bool grow_send_buffer(std::size_t bytes);
   // Shuts the daemon end for writing: the program reads EOF. Idempotent.
   void shut_write();
   bool write_shut() const { return write_shut_; }
@@ -97,6 +103,7 @@ class DataChannel {
   std::size_t filler_;
   bool write_shut_ = false;
   bool unread_on_close_ = false;
+  std::size_t send_buffer_ = 0;  // SO_SNDBUF as the kernel keeps it; 0: not read yet
 
   // Writes the first `limit` bytes of `pieces` to the channel in one sendmsg().
   ssize_t write_pieces(const std::array<wire::Bytes, 2>& pieces, std::size_t limit);

@@ -408,6 +408,7 @@ void IpcServer::pump_out(IpcSocket& socket, Instant now) {
                                             socket.read_shut, now);
   switch (pump) {
     case Pump::channel_full:
+      if (grow_channel(socket)) return mark_ready(socket.id);
       return arm_channel(socket, descriptor_base::wait_write);
     case Pump::budget_spent:
       return mark_ready(socket.id);
@@ -426,6 +427,15 @@ void IpcServer::pump_out(IpcSocket& socket, Instant now) {
     default:
       return;  // tcp_empty: TCP's `readable` event resumes
   }
+}
+
+// A full channel may grow to the TCP connection's receive buffer (DataChannel::grow_send_buffer),
+// which autotuning raises while the program keeps up. True if it grew: pump again at once.
+bool IpcServer::grow_channel(IpcSocket& socket) {
+  const TcpConnection* connection = tcp_.connection(*socket.handle);
+  if (connection == nullptr) return false;
+  const TcpConnectionInfo info = connection->info();
+  return socket.channel.grow_send_buffer(info.rcv_wnd + info.receive_queue);
 }
 
 // The program shut down writing: TCP sends its FIN after the queued data (RFC 9293 §3.10.4).

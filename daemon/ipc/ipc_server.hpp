@@ -146,6 +146,7 @@ class IpcServer {
   void serve_udp_socket(IpcSocket& socket, Instant now);
   void pump_in(IpcSocket& socket, Instant now);
   void pump_out(IpcSocket& socket, Instant now);
+  bool grow_channel(IpcSocket& socket);
   void on_channel_eof(IpcSocket& socket, Instant now);
   void on_connect_result(IpcSocket& socket, std::uint32_t error);
   void accept_connections(IpcSocket& listener, Instant now);

@@ -8,10 +8,6 @@ namespace {
 
 using wire::TcpFlags;
 
-// Linux starts receive right-sizing from the initial window of TCP_INIT_CWND segments
-// (tcp_init_buffer_space): the buffer grows once the application reads more than that per RTT.
-constexpr std::size_t kInitialWindowSegments = 10;
-
 // RFC 7323 §2.3: the largest shift that keeps `buffer` representable in 16 bits.
 std::uint8_t window_scale_for(std::size_t buffer) {
   std::uint8_t shift = 0;
@@ -50,7 +46,6 @@ TcpConnection::TcpConnection(Context context, const FourTuple& tuple,
                     ? window_scale_for(autotune_ ? context.settings.receive_buffer_max
                                                  : receive_buffer_.capacity())
                     : 0;
-  autotune_space_ = kInitialWindowSegments * std::size_t{our_mss_};
 }
 
 void TcpConnection::open_active(SeqNum iss, Instant now) {
@@ -247,23 +242,20 @@ void TcpConnection::consume(std::size_t n, Instant now) {
 // receive_buffer_max. Linux times this by the receiver's RTT, measured from millisecond
 // timestamps and so never under 1 ms (tcp_rtt_tsopt_us). Our srtt on a LAN is ~100 us: an
 // interval that short sees a single read, and the buffer would stay the size of one read.
+// Linux's extra growth for a sender in slow start is left out: a shim program's channel takes a
+// burst once even when the program has stopped reading, and that burst alone would then grow
+// the buffer to its limit.
 void TcpConnection::autotune_receive_buffer(std::size_t copied, Instant now) {
   if (!autotune_) return;
   autotune_copied_ += copied;
   const Duration rtt = rtt_.srtt().value_or(std::chrono::milliseconds(100));
   if (now - autotune_since_ < std::max<Duration>(rtt, std::chrono::milliseconds(1))) return;
-  const std::size_t copied_per_rtt = autotune_copied_;
+  // Twice the bytes per RTT to ride out a loss, and a cushion of 16 segments (Linux rcvwin).
+  const std::size_t wanted =
+      std::min(ctx_.settings.receive_buffer_max, 2 * autotune_copied_ + 16 * std::size_t{our_mss_});
+  if (wanted > receive_buffer_.capacity()) receive_buffer_.set_capacity(wanted);
   autotune_copied_ = 0;
   autotune_since_ = now;
-  if (copied_per_rtt <= autotune_space_) return;
-  // Twice the bytes per RTT to ride out a loss, a cushion of 16 segments, and twice the growth
-  // since the last RTT again because the sender may double its window meanwhile (slow start).
-  std::size_t wanted = 2 * copied_per_rtt + 16 * std::size_t{our_mss_};
-  wanted +=
-      2 * wanted * (copied_per_rtt - autotune_space_) / std::max<std::size_t>(autotune_space_, 1);
-  autotune_space_ = copied_per_rtt;
-  wanted = std::min(ctx_.settings.receive_buffer_max, wanted);
-  if (wanted > receive_buffer_.capacity()) receive_buffer_.set_capacity(wanted);
 }
 
 void TcpConnection::shutdown_send(Instant now) {

@@ -219,7 +219,6 @@ class TcpConnection {
   ReceiveBuffer receive_buffer_;
   bool autotune_ = true;
   std::size_t autotune_copied_ = 0;
-  std::size_t autotune_space_;  // bytes read per RTT when the buffer last grew
   Instant autotune_since_;
   SackScoreboard scoreboard_;
   RttEstimator rtt_;

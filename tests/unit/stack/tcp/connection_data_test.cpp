@@ -55,9 +55,8 @@ TEST_F(TcpConnectionData, AtMostThreeSackBlocksBesideTimestamps) {
 }
 
 // Dynamic right-sizing (Linux tcp_rcv_space_adjust). SRTT is 0 here, so the 1 ms floor is the
-// measurement interval. 100,000 bytes read in it, against the initial 10 * MSS 1460 = 14,600:
-// 2 * 100000 + 16 * 1460 = 223,360, plus twice that times the growth (100000 - 14600) / 14600.
-constexpr std::uint32_t kGrownBuffer = 223360 + 2 * (223360ULL * 85400 / 14600);
+// measurement interval. 100,000 bytes read in it: 2 * 100000 + 16 * MSS 1460 = 223,360.
+constexpr std::uint32_t kGrownBuffer = 223360;
 
 TEST_F(TcpConnectionData, ReceiveBufferGrowsWithWhatTheApplicationReads) {
   establish_active(full_syn_options());
@@ -72,7 +71,7 @@ TEST_F(TcpConnectionData, ReceiveBufferGrowsWithWhatTheApplicationReads) {
 }
 
 // Reads closer together than the interval add up: ten reads of 10,000 bytes, 100 us apart, are
-// one measurement of 100,000 (each alone is under the initial 14,600 and would grow nothing).
+// one measurement of 100,000 (each alone would want 43,360 bytes and grow nothing).
 TEST_F(TcpConnectionData, ReceiveBufferMeasuresReadsOverOneMillisecond) {
   establish_active(full_syn_options());
   advance(1ms);
