@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "stack/stack.hpp"
+#include "stack/wire/tcp.hpp"
 #include "support/frames.hpp"
 
 namespace tapstack::test {
@@ -52,6 +53,19 @@ class StackTest : public ::testing::Test {
 
   Frame ip_frame(const Frame& packet, MacAddr dst = kStackMac) {
     return ethernet(dst, kPeerMac, wire::EtherType::ipv4, packet);
+  }
+
+  // The TCP part of a SYN from the peer to the stack (checksum right; tests may spoil it).
+  static Frame tcp_syn(std::uint16_t source_port, std::uint16_t destination_port) {
+    wire::TcpHeader h;
+    h.source_port = source_port;
+    h.destination_port = destination_port;
+    h.seq = SeqNum{1000};
+    h.flags = wire::TcpFlags::syn;
+    h.window = 65535;
+    Frame tcp(h.size());
+    h.emit(tcp, kPeerIp, kStackIp, {});
+    return tcp;
   }
 
   Frame echo_request(std::size_t data_size, Ipv4Addr dst = kStackIp, std::uint16_t seq = 1) {

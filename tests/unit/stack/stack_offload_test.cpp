@@ -25,14 +25,7 @@ class StackOffload : public StackTest {
 
   // A SYN from the peer whose checksum field holds garbage, as a partial checksum would.
   Frame syn_with_wrong_checksum(std::uint16_t source_port) {
-    wire::TcpHeader h;
-    h.source_port = source_port;
-    h.destination_port = kPort;
-    h.seq = SeqNum{1000};
-    h.flags = wire::TcpFlags::syn;
-    h.window = 65535;
-    Frame tcp(h.size());
-    h.emit(tcp, kPeerIp, kStackIp, {});
+    Frame tcp = tcp_syn(source_port, kPort);
     tcp[16] ^= std::byte{0x5a};
     return ip_frame(ipv4_packet(ip_header(kPeerIp, kStackIp, 6), tcp));
   }

@@ -133,15 +133,8 @@ TEST_F(UdpSegmentationOffload, AUdpLengthBeyondThePacketIsMalformed) {
 
 TEST_F(UdpSegmentationOffload, UdpSegmentationOnATcpSegmentIsMalformed) {
   ASSERT_TRUE(stack_.tcp().listen({Ipv4Addr::any(), kPort}, 8, {}));
-  wire::TcpHeader h;
-  h.source_port = kPeerPort;
-  h.destination_port = kPort;
-  h.seq = SeqNum{1000};
-  h.flags = wire::TcpFlags::syn;
-  h.window = 65535;
-  Frame tcp(h.size());
-  h.emit(tcp, kPeerIp, kStackIp, {});
-  const Frame syn = ip_frame(ipv4_packet(ip_header(kPeerIp, kStackIp, 6), tcp));
+  const Frame syn =
+      ip_frame(ipv4_packet(ip_header(kPeerIp, kStackIp, 6), tcp_syn(kPeerPort, kPort)));
   stack_.receive(id_, syn, now_, uso(kSegmentSize));
   EXPECT_EQ(count(Counter::tcp_drop_bad_gso), 1U);
   EXPECT_TRUE(sent().empty());
