@@ -79,8 +79,10 @@ void TcpConnection::output(Instant now) {
 }
 
 // Within a batch of received segments, a routine ACK waits for the batch's end and then covers
-// all of it, as Linux's GRO makes one ACK for up to 64 KB of coalesced segments. An ACK that
-// must go at once (a gap, a window update, a duplicate) does not wait, nor one past 64 KB.
+// all of it, as Linux's GRO makes one ACK for up to 64 KB of coalesced segments. This stretches
+// RFC 5681 §4.2 / RFC 9293 §3.8.6.3 ("SHOULD" ACK every second full-sized segment) exactly as
+// far as GRO receivers do. An ACK that must go at once (RFC 5681 §4.2: a gap, a duplicate; a
+// window update) does not wait, nor one past 64 KB.
 bool TcpConnection::ack_may_wait() const {
   return ack_may_wait_ && ctx_.output.in_receive_batch() &&
          static_cast<std::uint32_t>(receive_buffer_.rcv_nxt() - last_ack_sent_) < kMaxAckBatch;

@@ -50,8 +50,7 @@ std::size_t segment_count(std::size_t payload_size, std::size_t segment_size) {
 // Calls deliver(segment) for each of the datagrams a payload stands for, in order.
 template <typename Deliver>
 void for_each_segment(wire::Bytes payload, std::size_t segment_size, Deliver&& deliver) {
-  const std::size_t count = segment_count(payload.size(), segment_size);
-  if (count == 1) {
+  if (segment_count(payload.size(), segment_size) == 1) {
     deliver(payload);
     return;
   }

@@ -151,6 +151,33 @@ TEST_F(TcpLayerTest, AcceptWithEmptyQueueWouldBlockAndStaleHandlesAreRejected) {
   EXPECT_EQ(b().accept(*listener).error(), SocketError::bad_handle);
 }
 
+// Zero-copy receive through the layer: the bytes in place, consumed, then the end of stream;
+// a stale handle gets bad_handle from both calls.
+TEST_F(TcpLayerTest, ReadableBytesAndConsumeThroughTheLayer) {
+  const auto listener = b().listen({Ipv4Addr::any(), kPort}, 8, {});
+  const SocketHandle client = connect_to(kPort);
+  run_for(seconds(1));
+  const auto server = b().accept(*listener);
+  ASSERT_TRUE(server);
+  EXPECT_EQ(b().readable_bytes(*server).error(), SocketError::would_block);
+  write(a(), client, "hello");
+  a().shutdown_send(client, net_.now());
+  run_for(seconds(1));
+  const auto waiting = b().readable_bytes(*server);
+  ASSERT_TRUE(waiting);
+  const wire::Bytes first = (*waiting)[0];
+  std::string text;
+  for (const std::byte b : first) text.push_back(static_cast<char>(b));
+  EXPECT_EQ(text, "hello");
+  EXPECT_TRUE(b().consume(*server, 5, net_.now()));
+  const auto end = b().readable_bytes(*server);
+  ASSERT_TRUE(end);
+  EXPECT_TRUE((*end)[0].empty() && (*end)[1].empty());
+  b().close(*server, net_.now());
+  EXPECT_EQ(b().readable_bytes(*server).error(), SocketError::bad_handle);
+  EXPECT_EQ(b().consume(*server, 1, net_.now()).error(), SocketError::bad_handle);
+}
+
 TEST_F(TcpLayerTest, FullAcceptQueueDropsSynsUntilTheApplicationAccepts) {
   const auto listener = b().listen({Ipv4Addr::any(), kPort}, 1, {});
   const SocketHandle first = connect_to(kPort);
